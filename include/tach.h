@@ -1,0 +1,333 @@
+/*
+ * tach.h — run pytest-style Python tests, each from the same pristine,
+ * warmed interpreter state, behind a stable C ABI.
+ *
+ * The library (libtach.so.0) never runs Python in the calling process and
+ * never forks it: tach_init spawns a worker executable that embeds CPython,
+ * imports pytest and the project, and collects the tests.  Every call below
+ * talks to that worker over a private socket.  A test that crashes, hangs or
+ * exits its process becomes a result (TACH_OUTCOME_CRASHED / _TIMEOUT); it
+ * never takes the calling process down.
+ *
+ * Typical use:
+ *
+ *     tach_init_options opts = TACH_INIT_OPTIONS_INIT;
+ *     const char *args[] = { "tests/" };
+ *     opts.project_root = "/path/to/project";
+ *     opts.args = args;
+ *     opts.nargs = 1;
+ *
+ *     tach_engine *engine = NULL;
+ *     if (tach_init(&engine, &opts) != TACH_OK) {
+ *         fprintf(stderr, "%s\n", tach_errmsg(engine));
+ *         tach_shutdown(engine);
+ *         return 1;
+ *     }
+ *     tach_snapshot(engine);
+ *     for (size_t i = 0; i < tach_test_count(engine); i++) {
+ *         tach_result *r = NULL;
+ *         if (tach_run_test(engine, tach_test_nodeid(engine, i), &r) == TACH_OK)
+ *             printf("%s %s\n", tach_result_nodeid(r),
+ *                    tach_outcome_name(tach_result_outcome(r)));
+ *         tach_result_free(r);
+ *         tach_restore(engine);
+ *     }
+ *     tach_shutdown(engine);
+ *
+ * Conventions (the same for every function):
+ * - Functions that can fail return an int status: TACH_OK (0) or one of the
+ *   tach_status codes.  tach_strerror(code) names the code; tach_errmsg(h)
+ *   gives the detailed message of the last failed call on that handle.
+ * - Out-parameters come first.  On failure *out is left unchanged, except
+ *   for tach_init (see there).
+ * - Every handle has one free function; passing NULL to it is a no-op.
+ * - Strings returned by the library are UTF-8 (invalid bytes replaced), are
+ *   owned by the handle they came from and stay valid until that handle is
+ *   freed, unless said otherwise.  Never free them.
+ * - Thread safety: one engine must be used by one thread at a time (the
+ *   caller serialises calls on it); different engines are independent and
+ *   may be used from different threads at once.  Results are independent
+ *   objects: once returned they may be read from any thread and freed by
+ *   any thread, once.  Functions that take no handle are thread-safe.
+ */
+#ifndef TACH_H
+#define TACH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TACH_BUILDING_LIBRARY)
+#define TACH_API __attribute__((visibility("default")))
+#else
+#define TACH_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define TACH_VERSION_MAJOR 0
+#define TACH_VERSION_MINOR 1
+#define TACH_VERSION_PATCH 0
+#define TACH_VERSION_STRING "0.1.0"
+/* MAJOR*10000 + MINOR*100 + PATCH, comparable with tach_version_number(). */
+#define TACH_VERSION_NUMBER \
+    (TACH_VERSION_MAJOR * 10000 + TACH_VERSION_MINOR * 100 + TACH_VERSION_PATCH)
+
+/* The version of the library actually loaded, e.g. "0.1.0".  Static string.
+ * Thread-safe. */
+TACH_API const char *tach_version(void);
+
+/* TACH_VERSION_NUMBER of the library actually loaded.  Thread-safe. */
+TACH_API int tach_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum tach_status {
+    TACH_OK = 0,          /* success */
+    TACH_ERROR = 1,       /* internal error; the message says what */
+    TACH_EINVAL = 2,      /* invalid argument: NULL where not allowed, an
+                             options struct of unknown size, a bad value */
+    TACH_ENOTFOUND = 3,   /* a node id that was not collected, a project
+                             root or worker that does not exist */
+    TACH_EMISUSE = 4,     /* call out of order (e.g. tach_run_test before
+                             tach_snapshot) or on an engine that failed */
+    TACH_EINTERP = 5,     /* the Python interpreter is missing or unusable */
+    TACH_ECOLLECT = 6,    /* pytest could not start or collect: usage error,
+                             conftest.py raised at import, pytest missing */
+    TACH_EWORKER = 7,     /* the worker process failed (could not start,
+                             died outside a test, broke the protocol) */
+    TACH_ENOMEM = 8,      /* out of memory */
+    TACH_EUNSUPPORTED = 9 /* the requested isolation mode is not available
+                             on this build or kernel */
+} tach_status;
+
+/* A static, human-readable name for a status code ("TACH_EINVAL: invalid
+ * argument").  Unknown codes give "unknown tach status".  Thread-safe. */
+TACH_API const char *tach_strerror(int status);
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One worker (an embedded CPython that collected the project) and the
+ * state the library keeps for it.  Opaque. */
+typedef struct tach_engine tach_engine;
+
+/* How each test is isolated from the others. */
+typedef enum tach_isolation {
+    TACH_ISOLATION_AUTO = 0,     /* the best mode available here; currently
+                                    TACH_ISOLATION_FORK */
+    TACH_ISOLATION_FORK = 1,     /* each test in a child forked from the
+                                    collected interpreter (the zygote) */
+    TACH_ISOLATION_NONE = 2,     /* tests run one after another in the
+                                    zygote itself, as plain pytest does */
+    TACH_ISOLATION_SNAPSHOT = 3  /* in-place restore of the worker's memory
+                                    after each test (not yet available:
+                                    tach_init returns TACH_EUNSUPPORTED) */
+} tach_isolation;
+
+/* Options for tach_init.  Initialise with TACH_INIT_OPTIONS_INIT (or
+ * tach_init_options_init), then set the fields you need; every field has a
+ * sane default.  `size` lets the struct grow: the library reads only the
+ * first `size` bytes and gives later fields their defaults.  Strings are
+ * copied by tach_init; the caller keeps ownership. */
+typedef struct tach_init_options {
+    size_t size;                 /* sizeof(tach_init_options) as compiled by
+                                    the caller; set by the initialisers */
+
+    const char *project_root;    /* directory pytest is invoked from (its
+                                    cwd, hence rootdir/ini discovery and the
+                                    base of relative paths).  NULL: the
+                                    calling process's cwd. */
+    const char *const *args;     /* pytest command-line arguments: paths,
+                                    node ids, -k, -m, -p, -o, ... exactly as
+                                    `python -m pytest ARGS` takes them. */
+    size_t nargs;                /* number of entries in args */
+    const char *python;          /* interpreter (or virtualenv python) whose
+                                    environment the worker adopts.  NULL:
+                                    the interpreter tach was built for. */
+    tach_isolation isolation;    /* default TACH_ISOLATION_AUTO */
+    double timeout_seconds;      /* per-test limit; <= 0: no limit.  A test
+                                    over it becomes TACH_OUTCOME_TIMEOUT,
+                                    with the traceback of where it was. */
+    const char *worker_path;     /* tach-worker executable; NULL: found next
+                                    to the library (build or install tree),
+                                    or $TACH_WORKER */
+    const char *shim_path;       /* directory holding the tach_shim package;
+                                    NULL: found like the worker, or
+                                    $TACH_SHIM_DIR */
+} tach_init_options;
+
+#define TACH_INIT_OPTIONS_INIT \
+    { sizeof(tach_init_options), NULL, NULL, 0, NULL, TACH_ISOLATION_AUTO, \
+      0.0, NULL, NULL }
+
+/* Fill *opts with the defaults (same as TACH_INIT_OPTIONS_INIT).  Returns
+ * TACH_EINVAL if opts is NULL.  Thread-safe. */
+TACH_API int tach_init_options_init(tach_init_options *opts);
+
+/* Constructor.  Start a worker for the project, import pytest and the
+ * project's conftest files, and collect the tests selected by opts->args.
+ * Blocks until collection is done.
+ *
+ * On success returns TACH_OK and sets *out to a new engine.  On failure
+ * returns a status and, unlike other functions, still sets *out to an engine
+ * in a failed state (or NULL if even that could not be allocated) so that
+ * tach_errmsg(*out) can tell what went wrong; every later call on it
+ * returns TACH_EMISUSE.  In both cases the caller owns *out and must pass
+ * it to tach_shutdown.
+ *
+ * Collection errors in individual test files (a syntax error, an import
+ * error) do not fail tach_init: they are listed by tach_collect_error_*.
+ * Wrong pytest arguments and a conftest.py that raises while pytest starts
+ * do (TACH_ECOLLECT, with pytest's message).
+ *
+ * Thread-safe with respect to other engines. */
+TACH_API int tach_init(tach_engine **out, const tach_init_options *opts);
+
+/* Destructor.  Stop the worker and every process it started, reap them and
+ * free the engine with everything it owns (node id strings, messages).
+ * Results obtained from the engine stay valid.  NULL is a no-op. */
+TACH_API void tach_shutdown(tach_engine *engine);
+
+/* The message of the last failed call on this engine, or "" if the last
+ * call succeeded.  Never NULL (a NULL engine gives a static message).
+ * Owned by the engine; valid until the next call on it. */
+TACH_API const char *tach_errmsg(const tach_engine *engine);
+
+/* The isolation mode in effect (AUTO resolved to a concrete mode). */
+TACH_API tach_isolation tach_engine_isolation(const tach_engine *engine);
+
+/* Name of an isolation mode: "auto", "fork", "none", "snapshot".  Static
+ * string; "unknown" for other values.  Thread-safe. */
+TACH_API const char *tach_isolation_name(tach_isolation isolation);
+
+/* Versions the worker reported, e.g. "3.11.2" and "7.2.1".  Owned by the
+ * engine.  "" if unknown (engine failed before the worker answered). */
+TACH_API const char *tach_python_version(const tach_engine *engine);
+TACH_API const char *tach_pytest_version(const tach_engine *engine);
+
+/* --- Collection ---------------------------------------------------------- */
+
+/* Number of collected (and selected) tests.  0 for NULL or failed engines. */
+TACH_API size_t tach_test_count(const tach_engine *engine);
+
+/* Node id of the index-th collected test in pytest's order
+ * ("tests/test_x.py::TestA::test_b[1-2]"), or NULL when index is out of
+ * range.  Owned by the engine. */
+TACH_API const char *tach_test_nodeid(const tach_engine *engine, size_t index);
+
+/* Number of files/collectors that failed to collect. */
+TACH_API size_t tach_collect_error_count(const tach_engine *engine);
+
+/* Node id (usually a file path) and pytest's error text of the index-th
+ * collection error, or NULL when index is out of range.  Owned by the
+ * engine. */
+TACH_API const char *tach_collect_error_nodeid(const tach_engine *engine,
+                                               size_t index);
+TACH_API const char *tach_collect_error_text(const tach_engine *engine,
+                                             size_t index);
+
+/* 1 if pytest, given these arguments, would stop the run because of
+ * collection errors ("Interrupted: N errors during collection"), i.e.
+ * there are errors and --continue-on-collection-errors was not given;
+ * otherwise 0.  Running the tests anyway is allowed; the choice is the
+ * caller's. */
+TACH_API int tach_collection_interrupts(const tach_engine *engine);
+
+/* --- Running ------------------------------------------------------------- */
+
+/* Make the current state of the worker (tests collected, project imported)
+ * the golden image every test starts from.  Must be called once, after
+ * tach_init and before the first tach_run_test; later calls are no-ops that
+ * return TACH_OK. */
+TACH_API int tach_snapshot(tach_engine *engine);
+
+/* One test's result.  Opaque; owned by the caller, freed with
+ * tach_result_free. */
+typedef struct tach_result tach_result;
+
+/* Run the collected test `nodeid` (as listed by tach_test_nodeid) through
+ * pytest's own run-test protocol: its fixtures (every scope is set up for
+ * this test and torn down after it), markers, skip/xfail, capture.
+ * Blocks until the test finished, crashed or timed out.
+ *
+ * Returns TACH_OK and sets *out to a new result whatever the test's
+ * outcome, including crashes and timeouts (the worker is then replaced
+ * before the next test).  Returns TACH_ENOTFOUND for a node id that was not
+ * collected, TACH_EMISUSE before tach_snapshot, TACH_EWORKER when the worker
+ * failed outside the test and could not be replaced.
+ *
+ * In TACH_ISOLATION_FORK the test runs in a fresh child of the zygote, so
+ * the zygote is already pristine afterwards; in TACH_ISOLATION_NONE the
+ * test's side effects stay in the worker.  In both, tach_restore is cheap.
+ */
+TACH_API int tach_run_test(tach_engine *engine, const char *nodeid,
+                           tach_result **out);
+
+/* Put the worker back to the golden image after a test.  Calling it after
+ * each tach_run_test is always correct; tach_run_test on a worker that was
+ * not restored restores it first.  A no-op (TACH_OK) in FORK mode, where the
+ * zygote is never touched by a test, and in NONE mode, which by definition
+ * keeps side effects.  TACH_EMISUSE before tach_snapshot. */
+TACH_API int tach_restore(tach_engine *engine);
+
+/* --- Results ------------------------------------------------------------- */
+
+typedef enum tach_outcome {
+    TACH_OUTCOME_PASSED = 0,
+    TACH_OUTCOME_FAILED = 1,   /* the test body failed (incl. strict xpass) */
+    TACH_OUTCOME_SKIPPED = 2,
+    TACH_OUTCOME_XFAILED = 3,  /* failed as expected by an xfail marker */
+    TACH_OUTCOME_XPASSED = 4,  /* passed despite a non-strict xfail marker */
+    TACH_OUTCOME_ERROR = 5,    /* a fixture's setup or teardown failed */
+    TACH_OUTCOME_CRASHED = 6,  /* the process running the test died: a
+                                  signal (tach_result_signal) or _exit */
+    TACH_OUTCOME_TIMEOUT = 7   /* over the per-test time limit; killed */
+} tach_outcome;
+
+/* Lower-case name: "passed", "failed", "skipped", "xfailed", "xpassed",
+ * "error", "crashed", "timeout"; "unknown" otherwise.  Static string.
+ * Thread-safe. */
+TACH_API const char *tach_outcome_name(tach_outcome outcome);
+
+/* Accessors.  All take a result returned by tach_run_test; strings are
+ * owned by the result and never NULL ("" when empty).  A NULL result gives
+ * "", 0 or TACH_OUTCOME_ERROR. */
+TACH_API const char *tach_result_nodeid(const tach_result *result);
+TACH_API tach_outcome tach_result_outcome(const tach_result *result);
+/* Wall time in seconds of setup + call + teardown (of the whole child for
+ * crashes and timeouts). */
+TACH_API double tach_result_duration(const tach_result *result);
+/* The phase that decided the outcome: "setup", "call" or "teardown". */
+TACH_API const char *tach_result_phase(const tach_result *result);
+/* Full failure text as pytest prints it (longrepr, with the rewritten
+ * assertion message); for crashes and timeouts the worker's own account
+ * (signal, exit status, traceback of where a timed-out test was stuck). */
+TACH_API const char *tach_result_longrepr(const tach_result *result);
+/* One-line reason: the skip or xfail reason, or the exception line. */
+TACH_API const char *tach_result_message(const tach_result *result);
+/* Output the test wrote to stdout / stderr, as pytest captured it (all
+ * phases concatenated); for crashes, what the dying process wrote. */
+TACH_API const char *tach_result_stdout(const tach_result *result);
+TACH_API const char *tach_result_stderr(const tach_result *result);
+/* The signal that ended a crashed or timed-out test, else 0. */
+TACH_API int tach_result_signal(const tach_result *result);
+/* The exit status of a test process that called exit/_exit, or -1. */
+TACH_API int tach_result_exit_status(const tach_result *result);
+
+/* Destructor.  NULL is a no-op. */
+TACH_API void tach_result_free(tach_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TACH_H */
