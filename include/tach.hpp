@@ -1,0 +1,361 @@
+/*
+ * tach.hpp — header-only C++17 wrapper over the C API in tach.h.
+ *
+ * Every class owns exactly one tach handle through a std::unique_ptr with
+ * the handle's free function as deleter; classes are move-only and offer
+ * capi() (borrow the raw handle) and release() (give up ownership).  Nothing
+ * here knows the engine's internals: it only calls the functions of tach.h.
+ *
+ * Error model: one exception type, tach::Error, carrying the tach_status
+ * code and the handle's message.  Every wrapper call that gets a status
+ * other than TACH_OK throws it.  Exceptions are thrown on the caller's side
+ * of the ABI only; nothing here lets one cross into the library.
+ *
+ *     tach::InitOptions opts;
+ *     opts.project_root("/path/to/project").args({"tests/"});
+ *     tach::Engine engine = tach::Engine::init(opts);   // throws tach::Error
+ *     engine.snapshot();
+ *     for (const std::string &id : engine.tests()) {
+ *         tach::Result r = engine.run_test(id);
+ *         std::cout << r.nodeid() << ' ' << r.outcome_name() << '\n';
+ *         engine.restore();
+ *     }
+ *
+ * Thread safety is that of the C API: one Engine is used by one thread at a
+ * time; Results are independent objects.
+ */
+#ifndef TACH_HPP
+#define TACH_HPP
+
+#include "tach.h"
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tach {
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A failed tach call: the status code and the detailed message (the
+ * handle's tach_errmsg, or tach_strerror(code) when that was empty). */
+class Error : public std::runtime_error {
+public:
+    Error(tach_status code, const std::string &message)
+        : std::runtime_error(message.empty() ? std::string(tach_strerror(code))
+                                             : message),
+          code_(code) {}
+
+    /* The tach_status of the failed call (never TACH_OK). */
+    tach_status code() const noexcept { return code_; }
+
+    /* The static name of the code, e.g. "TACH_EINVAL: invalid argument". */
+    const char *code_name() const noexcept { return tach_strerror(code_); }
+
+private:
+    tach_status code_;
+};
+
+namespace detail {
+
+inline std::string to_string(const char *s) { return s ? std::string(s) : std::string(); }
+
+struct EngineDeleter {
+    void operator()(tach_engine *engine) const noexcept { tach_shutdown(engine); }
+};
+
+struct ResultDeleter {
+    void operator()(tach_result *result) const noexcept { tach_result_free(result); }
+};
+
+/* Throw tach::Error for a non-OK status of a call on `engine`. */
+inline void check(const tach_engine *engine, int status) {
+    if (status != TACH_OK)
+        throw Error(static_cast<tach_status>(status), to_string(tach_errmsg(engine)));
+}
+
+} // namespace detail
+
+/* ------------------------------------------------------------------------ */
+/* Enumerations and free functions                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Mirrors tach_isolation. */
+enum class Isolation : int {
+    Auto = TACH_ISOLATION_AUTO,
+    Fork = TACH_ISOLATION_FORK,
+    None = TACH_ISOLATION_NONE,
+    Snapshot = TACH_ISOLATION_SNAPSHOT,
+};
+
+/* Mirrors tach_outcome. */
+enum class Outcome : int {
+    Passed = TACH_OUTCOME_PASSED,
+    Failed = TACH_OUTCOME_FAILED,
+    Skipped = TACH_OUTCOME_SKIPPED,
+    XFailed = TACH_OUTCOME_XFAILED,
+    XPassed = TACH_OUTCOME_XPASSED,
+    Error = TACH_OUTCOME_ERROR,
+    Crashed = TACH_OUTCOME_CRASHED,
+    Timeout = TACH_OUTCOME_TIMEOUT,
+};
+
+/* Version of the library actually loaded, e.g. "0.1.0". */
+inline std::string version() { return detail::to_string(tach_version()); }
+
+/* TACH_VERSION_NUMBER of the library actually loaded. */
+inline int version_number() noexcept { return tach_version_number(); }
+
+/* "passed", "failed", ..., "unknown".  Static storage. */
+inline std::string_view outcome_name(Outcome outcome) noexcept {
+    return tach_outcome_name(static_cast<tach_outcome>(outcome));
+}
+
+/* "auto", "fork", "none", "snapshot", "unknown".  Static storage. */
+inline std::string_view isolation_name(Isolation isolation) noexcept {
+    return tach_isolation_name(static_cast<tach_isolation>(isolation));
+}
+
+/* "TACH_EINVAL: invalid argument", ...  Static storage. */
+inline std::string_view status_name(int status) noexcept { return tach_strerror(status); }
+
+/* ------------------------------------------------------------------------ */
+/* InitOptions                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Builder for tach_init_options.  Owns copies of every string and of the
+ * argument vector, so it may outlive whatever it was built from.  Setters
+ * return *this for chaining.  An unset string option means the C default
+ * (NULL). */
+class InitOptions {
+public:
+    InitOptions() = default;
+
+    InitOptions &project_root(std::string path) {
+        project_root_ = Optional{std::move(path), true};
+        return *this;
+    }
+    InitOptions &args(std::vector<std::string> args) {
+        args_ = std::move(args);
+        return *this;
+    }
+    InitOptions &arg(std::string arg) {
+        args_.push_back(std::move(arg));
+        return *this;
+    }
+    InitOptions &python(std::string path) {
+        python_ = Optional{std::move(path), true};
+        return *this;
+    }
+    InitOptions &isolation(Isolation mode) noexcept {
+        isolation_ = mode;
+        return *this;
+    }
+    /* Per-test limit in seconds; <= 0 means none. */
+    InitOptions &timeout(double seconds) noexcept {
+        timeout_ = seconds;
+        return *this;
+    }
+    InitOptions &worker_path(std::string path) {
+        worker_path_ = Optional{std::move(path), true};
+        return *this;
+    }
+    InitOptions &shim_path(std::string path) {
+        shim_path_ = Optional{std::move(path), true};
+        return *this;
+    }
+
+    const std::vector<std::string> &args() const noexcept { return args_; }
+    Isolation isolation() const noexcept { return isolation_; }
+    double timeout() const noexcept { return timeout_; }
+
+    /* The C struct, pointing into this object's storage: valid until this
+     * object is modified, moved or destroyed. */
+    const tach_init_options &capi() const {
+        argv_.clear();
+        argv_.reserve(args_.size());
+        for (const std::string &a : args_)
+            argv_.push_back(a.c_str());
+        tach_init_options opts = TACH_INIT_OPTIONS_INIT;
+        opts.project_root = project_root_.c_str();
+        opts.args = argv_.empty() ? nullptr : argv_.data();
+        opts.nargs = argv_.size();
+        opts.python = python_.c_str();
+        opts.isolation = static_cast<tach_isolation>(isolation_);
+        opts.timeout_seconds = timeout_;
+        opts.worker_path = worker_path_.c_str();
+        opts.shim_path = shim_path_.c_str();
+        c_options_ = opts;
+        return c_options_;
+    }
+
+private:
+    /* std::optional's C++17 cousin, kept minimal: a string that may be
+     * absent (NULL to the C side). */
+    struct Optional {
+        std::string value;
+        bool set = false;
+        const char *c_str() const noexcept { return set ? value.c_str() : nullptr; }
+    };
+
+    Optional project_root_;
+    std::vector<std::string> args_;
+    Optional python_;
+    Isolation isolation_ = Isolation::Auto;
+    double timeout_ = 0.0;
+    Optional worker_path_;
+    Optional shim_path_;
+
+    /* Rebuilt by every capi() call, so copies and moves never dangle. */
+    mutable std::vector<const char *> argv_;
+    mutable tach_init_options c_options_ = TACH_INIT_OPTIONS_INIT;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Result                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One test's result; owns a tach_result.  Accessors copy the strings out,
+ * so their values outlive the Result. */
+class Result {
+public:
+    /* Adopt a result (takes ownership; NULL gives an empty Result). */
+    explicit Result(tach_result *raw) noexcept : ptr_(raw) {}
+
+    Result(Result &&) noexcept = default;
+    Result &operator=(Result &&) noexcept = default;
+    Result(const Result &) = delete;
+    Result &operator=(const Result &) = delete;
+
+    tach_result *capi() const noexcept { return ptr_.get(); }
+    tach_result *release() noexcept { return ptr_.release(); }
+
+    std::string nodeid() const { return detail::to_string(tach_result_nodeid(ptr_.get())); }
+    Outcome outcome() const noexcept {
+        return static_cast<Outcome>(tach_result_outcome(ptr_.get()));
+    }
+    std::string_view outcome_name() const noexcept { return tach::outcome_name(outcome()); }
+    /* Seconds of setup + call + teardown. */
+    double duration() const noexcept { return tach_result_duration(ptr_.get()); }
+    /* "setup", "call" or "teardown". */
+    std::string phase() const { return detail::to_string(tach_result_phase(ptr_.get())); }
+    std::string longrepr() const { return detail::to_string(tach_result_longrepr(ptr_.get())); }
+    std::string message() const { return detail::to_string(tach_result_message(ptr_.get())); }
+    std::string stdout_text() const { return detail::to_string(tach_result_stdout(ptr_.get())); }
+    std::string stderr_text() const { return detail::to_string(tach_result_stderr(ptr_.get())); }
+    /* The signal that ended a crashed or timed-out test, else 0. */
+    int signal() const noexcept { return tach_result_signal(ptr_.get()); }
+    /* Exit status of a test process that called exit/_exit, or -1. */
+    int exit_status() const noexcept { return tach_result_exit_status(ptr_.get()); }
+
+private:
+    std::unique_ptr<tach_result, detail::ResultDeleter> ptr_;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A collection error: the collector's node id (usually a file path) and
+ * pytest's error text. */
+struct CollectError {
+    std::string nodeid;
+    std::string text;
+};
+
+/* One worker and its collected tests; owns a tach_engine. */
+class Engine {
+public:
+    /* Start a worker and collect (tach_init).  Throws tach::Error with the
+     * engine's message when that fails; the failed engine is shut down. */
+    static Engine init(const InitOptions &options) {
+        tach_engine *raw = nullptr;
+        const int status = tach_init(&raw, &options.capi());
+        if (status != TACH_OK) {
+            std::string message = detail::to_string(tach_errmsg(raw));
+            tach_shutdown(raw);
+            throw Error(static_cast<tach_status>(status), message);
+        }
+        return Engine(raw);
+    }
+
+    /* Adopt an engine (takes ownership). */
+    explicit Engine(tach_engine *raw) noexcept : ptr_(raw) {}
+
+    Engine(Engine &&) noexcept = default;
+    Engine &operator=(Engine &&) noexcept = default;
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    tach_engine *capi() const noexcept { return ptr_.get(); }
+    tach_engine *release() noexcept { return ptr_.release(); }
+
+    /* The message of the last failed call on this engine ("" if none). */
+    std::string errmsg() const { return detail::to_string(tach_errmsg(ptr_.get())); }
+
+    std::size_t test_count() const noexcept { return tach_test_count(ptr_.get()); }
+
+    /* Node ids of the collected tests, in pytest's order. */
+    std::vector<std::string> tests() const {
+        const std::size_t n = test_count();
+        std::vector<std::string> ids;
+        ids.reserve(n);
+        for (std::size_t i = 0; i < n; i++)
+            ids.push_back(detail::to_string(tach_test_nodeid(ptr_.get(), i)));
+        return ids;
+    }
+
+    std::vector<CollectError> collect_errors() const {
+        const std::size_t n = tach_collect_error_count(ptr_.get());
+        std::vector<CollectError> errors;
+        errors.reserve(n);
+        for (std::size_t i = 0; i < n; i++)
+            errors.push_back({detail::to_string(tach_collect_error_nodeid(ptr_.get(), i)),
+                              detail::to_string(tach_collect_error_text(ptr_.get(), i))});
+        return errors;
+    }
+
+    /* Whether pytest would stop the run because of collection errors. */
+    bool collection_interrupts() const noexcept {
+        return tach_collection_interrupts(ptr_.get()) != 0;
+    }
+
+    void snapshot() { detail::check(ptr_.get(), tach_snapshot(ptr_.get())); }
+
+    /* Run one collected test.  Any outcome (even a crash) is a Result;
+     * throws only when the call itself failed (unknown node id, worker
+     * lost, called before snapshot()). */
+    Result run_test(std::string_view nodeid) {
+        const std::string id(nodeid);
+        tach_result *raw = nullptr;
+        detail::check(ptr_.get(), tach_run_test(ptr_.get(), id.c_str(), &raw));
+        return Result(raw);
+    }
+
+    void restore() { detail::check(ptr_.get(), tach_restore(ptr_.get())); }
+
+    /* The isolation mode in effect (Auto resolved). */
+    Isolation isolation() const noexcept {
+        return static_cast<Isolation>(tach_engine_isolation(ptr_.get()));
+    }
+
+    std::string python_version() const {
+        return detail::to_string(tach_python_version(ptr_.get()));
+    }
+    std::string pytest_version() const {
+        return detail::to_string(tach_pytest_version(ptr_.get()));
+    }
+
+private:
+    std::unique_ptr<tach_engine, detail::EngineDeleter> ptr_;
+};
+
+} // namespace tach
+
+#endif /* TACH_HPP */
