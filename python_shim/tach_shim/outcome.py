@@ -1,0 +1,70 @@
+"""One tach outcome from the reports of a test's setup, call and teardown.
+
+The rules follow pytest's own terminal reporting and skipping plugin:
+a failed setup or teardown is an error, a skip with ``wasxfail`` is an
+xfail, a pass with ``wasxfail`` is an xpass (a strict xpass already arrives
+as a failed call report).  When a test both fails and errors in teardown,
+the error is reported, as JUnit XML readers see it.
+"""
+
+
+def _crash_message(report):
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if message:
+        return message
+    text = report.longreprtext.strip()
+    return text.splitlines()[-1] if text else ""
+
+
+def _skip_reason(report):
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        reason = str(longrepr[2])
+    else:
+        reason = report.longreprtext
+    prefix = "Skipped: "
+    return reason[len(prefix):] if reason.startswith(prefix) else reason
+
+
+def summarize(reports, duration):
+    """Reduce pytest TestReports to the dict the worker sends to the host."""
+    outcome = None
+    phase = "call"
+    message = ""
+    failures = []
+    for report in reports:
+        when = report.when
+        if report.failed:
+            failures.append(report.longreprtext)
+            if when == "call":
+                outcome, phase = "failed", when
+                message = _crash_message(report)
+            elif outcome != "error":
+                outcome, phase = "error", when
+                message = _crash_message(report)
+        elif report.skipped:
+            if hasattr(report, "wasxfail"):
+                outcome, message = "xfailed", report.wasxfail
+            else:
+                outcome, message = "skipped", _skip_reason(report)
+            phase = when
+        elif when == "call":
+            if hasattr(report, "wasxfail"):
+                outcome, message = "xpassed", report.wasxfail
+            else:
+                outcome = "passed"
+    if outcome is None:
+        outcome = "passed" if reports else "error"
+        if not reports:
+            message = "pytest produced no report for this test"
+    last = reports[-1] if reports else None
+    return {
+        "outcome": outcome,
+        "phase": phase,
+        "duration": duration,
+        "message": message,
+        "longrepr": "\n\n".join(failures),
+        "stdout": last.capstdout if last is not None else "",
+        "stderr": last.capstderr if last is not None else "",
+    }

@@ -1,0 +1,46 @@
+"""The pytest plugin that turns a pytest session into a tach zygote."""
+
+import faulthandler
+import signal
+
+import pytest
+
+from tach_shim.runner import Runner
+
+
+class TachPlugin:
+    """Records collection errors; replaces pytest's run-test loop."""
+
+    def __init__(self, bridge):
+        self._bridge = bridge
+        self.reported = False
+        self._collect_errors = []
+        self.reports = None  # list receiving the current test's reports
+
+    def pytest_configure(self, config):
+        # A timed-out test gets SIGUSR2 from the host before SIGKILL: dump
+        # every thread's stack where the host can read it.
+        faulthandler.register(signal.SIGUSR2, file=self._bridge.TRACEBACK_FD,
+                              all_threads=True, chain=False)
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            nodeid = report.nodeid or str(getattr(report, "fspath", ""))
+            self._collect_errors.append((nodeid, report.longreprtext))
+
+    def pytest_runtest_logreport(self, report):
+        if self.reports is not None:
+            self.reports.append(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        items = list(session.items)
+        option = session.config.option
+        interrupts = bool(self._collect_errors) and not getattr(
+            option, "continue_on_collection_errors", False)
+        self._bridge.collected([item.nodeid for item in items],
+                               list(self._collect_errors), interrupts,
+                               pytest.__version__)
+        self.reported = True
+        self._bridge.serve(Runner(self, items, self._bridge.TRACEBACK_FD))
+        return True

@@ -1,0 +1,42 @@
+// Result accessors of the C API.
+#include "api/handles.hpp"
+
+namespace {
+
+constexpr const char *kOutcomeNames[] = {"passed",  "failed", "skipped", "xfailed",
+                                         "xpassed", "error",  "crashed", "timeout"};
+
+}  // namespace
+
+extern "C" {
+
+TACH_API const char *tach_outcome_name(tach_outcome outcome) {
+    auto i = static_cast<unsigned>(outcome);
+    return i < sizeof kOutcomeNames / sizeof kOutcomeNames[0] ? kOutcomeNames[i] : "unknown";
+}
+
+TACH_API const char *tach_result_nodeid(const tach_result *r) { return r ? r->result.nodeid.c_str() : ""; }
+
+TACH_API tach_outcome tach_result_outcome(const tach_result *r) {
+    return r ? static_cast<tach_outcome>(r->result.outcome) : TACH_OUTCOME_ERROR;
+}
+
+TACH_API double tach_result_duration(const tach_result *r) { return r ? r->result.duration : 0.0; }
+
+TACH_API const char *tach_result_phase(const tach_result *r) { return r ? r->result.phase.c_str() : ""; }
+
+TACH_API const char *tach_result_longrepr(const tach_result *r) { return r ? r->result.longrepr.c_str() : ""; }
+
+TACH_API const char *tach_result_message(const tach_result *r) { return r ? r->result.message.c_str() : ""; }
+
+TACH_API const char *tach_result_stdout(const tach_result *r) { return r ? r->result.stdout_text.c_str() : ""; }
+
+TACH_API const char *tach_result_stderr(const tach_result *r) { return r ? r->result.stderr_text.c_str() : ""; }
+
+TACH_API int tach_result_signal(const tach_result *r) { return r ? r->result.signal : 0; }
+
+TACH_API int tach_result_exit_status(const tach_result *r) { return r ? r->result.exit_status : -1; }
+
+TACH_API void tach_result_free(tach_result *r) { std::unique_ptr<tach_result> owned(r); }
+
+}  // extern "C"

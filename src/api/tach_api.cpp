@@ -1,0 +1,212 @@
+// The extern "C" entry points for engines.  Each one catches everything:
+// no C++ exception ever crosses the ABI.
+#include <exception>
+#include <new>
+#include <string>
+
+#include "api/handles.hpp"
+
+namespace {
+
+const char *const kNullEngineMessage = "no engine (NULL handle: tach_init could not allocate one)";
+
+// Runs `body` (which returns a status) with the engine's message cleared
+// first, mapping any escaping exception to a status and message.
+template <typename Body>
+int guarded(tach_engine *handle, const char *what, Body &&body) {
+    try {
+        if (handle) handle->error.clear();
+        if (handle && handle->engine) handle->engine->clear_error();
+        return body();
+    } catch (const std::bad_alloc &) {
+        if (handle) handle->error = std::string(what) + ": out of memory";
+        return TACH_ENOMEM;
+    } catch (const std::exception &e) {
+        if (handle) handle->error = std::string(what) + ": internal error: " + e.what();
+        return TACH_ERROR;
+    } catch (...) {
+        if (handle) handle->error = std::string(what) + ": internal error";
+        return TACH_ERROR;
+    }
+}
+
+// The engine of a handle that is usable for `what`, or null with a status.
+tach::Engine *usable(tach_engine *handle, const char *what, int *status) {
+    if (!handle) {
+        *status = TACH_EINVAL;
+        return nullptr;
+    }
+    if (!handle->engine || handle->engine->failed()) {
+        handle->error = std::string(what) + ": the engine failed to initialise";
+        *status = TACH_EMISUSE;
+        return nullptr;
+    }
+    return handle->engine.get();
+}
+
+const tach::Engine *readable(const tach_engine *handle) {
+    return handle && handle->engine && !handle->engine->failed() ? handle->engine.get() : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+TACH_API const char *tach_version(void) { return TACH_VERSION_STRING; }
+
+TACH_API int tach_version_number(void) { return TACH_VERSION_NUMBER; }
+
+TACH_API const char *tach_strerror(int status) {
+    switch (status) {
+    case TACH_OK: return "TACH_OK: success";
+    case TACH_ERROR: return "TACH_ERROR: internal error";
+    case TACH_EINVAL: return "TACH_EINVAL: invalid argument";
+    case TACH_ENOTFOUND: return "TACH_ENOTFOUND: not found";
+    case TACH_EMISUSE: return "TACH_EMISUSE: call out of order or on a failed engine";
+    case TACH_EINTERP: return "TACH_EINTERP: Python interpreter missing or unusable";
+    case TACH_ECOLLECT: return "TACH_ECOLLECT: pytest could not start or collect";
+    case TACH_EWORKER: return "TACH_EWORKER: worker process failed";
+    case TACH_ENOMEM: return "TACH_ENOMEM: out of memory";
+    case TACH_EUNSUPPORTED: return "TACH_EUNSUPPORTED: not supported here";
+    default: return "unknown tach status";
+    }
+}
+
+TACH_API const char *tach_isolation_name(tach_isolation isolation) {
+    switch (isolation) {
+    case TACH_ISOLATION_AUTO: return "auto";
+    case TACH_ISOLATION_FORK: return "fork";
+    case TACH_ISOLATION_NONE: return "none";
+    case TACH_ISOLATION_SNAPSHOT: return "snapshot";
+    default: return "unknown";
+    }
+}
+
+TACH_API int tach_init_options_init(tach_init_options *opts) {
+    if (!opts) return TACH_EINVAL;
+    *opts = tach_init_options TACH_INIT_OPTIONS_INIT;
+    return TACH_OK;
+}
+
+TACH_API int tach_init(tach_engine **out, const tach_init_options *opts) {
+    if (!out) return TACH_EINVAL;
+    *out = nullptr;
+    std::unique_ptr<tach_engine> handle;
+    try {
+        handle = std::make_unique<tach_engine>();
+    } catch (...) {
+        return TACH_ENOMEM;
+    }
+    tach_engine *h = handle.get();
+    int status = guarded(h, "tach_init", [&]() -> int {
+        tach::EngineOptions options;
+        std::string message;
+        int st = tach::resolve_options(opts, &options, &message);
+        if (st != TACH_OK) {
+            h->error = message;
+            return st;
+        }
+        h->engine = std::make_unique<tach::Engine>(std::move(options));
+        st = h->engine->init();
+        return st;
+    });
+    *out = handle.release();
+    return status;
+}
+
+TACH_API void tach_shutdown(tach_engine *engine) {
+    try {
+        std::unique_ptr<tach_engine> owned(engine);
+    } catch (...) {
+        // Destructors here do not throw; nothing may escape regardless.
+    }
+}
+
+TACH_API const char *tach_errmsg(const tach_engine *engine) {
+    if (!engine) return kNullEngineMessage;
+    if (!engine->error.empty()) return engine->error.c_str();
+    if (engine->engine) return engine->engine->error().c_str();
+    return "";
+}
+
+TACH_API tach_isolation tach_engine_isolation(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->isolation() : TACH_ISOLATION_AUTO;
+}
+
+TACH_API const char *tach_python_version(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->python_version().c_str() : "";
+}
+
+TACH_API const char *tach_pytest_version(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->pytest_version().c_str() : "";
+}
+
+TACH_API size_t tach_test_count(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->nodeids().size() : 0;
+}
+
+TACH_API const char *tach_test_nodeid(const tach_engine *engine, size_t index) {
+    const tach::Engine *e = readable(engine);
+    return e && index < e->nodeids().size() ? e->nodeids()[index].c_str() : nullptr;
+}
+
+TACH_API size_t tach_collect_error_count(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->collect_errors().size() : 0;
+}
+
+TACH_API const char *tach_collect_error_nodeid(const tach_engine *engine, size_t index) {
+    const tach::Engine *e = readable(engine);
+    return e && index < e->collect_errors().size() ? e->collect_errors()[index].nodeid.c_str() : nullptr;
+}
+
+TACH_API const char *tach_collect_error_text(const tach_engine *engine, size_t index) {
+    const tach::Engine *e = readable(engine);
+    return e && index < e->collect_errors().size() ? e->collect_errors()[index].text.c_str() : nullptr;
+}
+
+TACH_API int tach_collection_interrupts(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e && e->collection_interrupts() ? 1 : 0;
+}
+
+TACH_API int tach_snapshot(tach_engine *engine) {
+    return guarded(engine, "tach_snapshot", [&]() -> int {
+        int status = TACH_OK;
+        tach::Engine *e = usable(engine, "tach_snapshot", &status);
+        return e ? e->snapshot() : status;
+    });
+}
+
+TACH_API int tach_restore(tach_engine *engine) {
+    return guarded(engine, "tach_restore", [&]() -> int {
+        int status = TACH_OK;
+        tach::Engine *e = usable(engine, "tach_restore", &status);
+        return e ? e->restore() : status;
+    });
+}
+
+TACH_API int tach_run_test(tach_engine *engine, const char *nodeid, tach_result **out) {
+    return guarded(engine, "tach_run_test", [&]() -> int {
+        int status = TACH_OK;
+        tach::Engine *e = usable(engine, "tach_run_test", &status);
+        if (!e) return status;
+        if (!nodeid || !out) {
+            engine->error = "tach_run_test: nodeid and out must not be NULL";
+            return TACH_EINVAL;
+        }
+        std::unique_ptr<tach::protocol::Result> result;
+        status = e->run_test(nodeid, &result);
+        if (status != TACH_OK) return status;
+        auto handle = std::make_unique<tach_result>();
+        handle->result = std::move(*result);
+        *out = handle.release();
+        return TACH_OK;
+    });
+}
+
+}  // extern "C"

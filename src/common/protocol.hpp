@@ -1,0 +1,119 @@
+// The host <-> worker protocol: message types and their encoding.
+//
+// Each frame on the socket is a little-endian u32 payload length followed by
+// the payload: one byte of MessageType, then that message's fields in a fixed
+// order (u32/i32/f64 little-endian, strings as u32 length + bytes).  Decoding
+// never trusts the peer: every read is bounds-checked and a malformed payload
+// yields std::nullopt, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tach::protocol {
+
+// Bumped on any incompatible change; host and worker must agree exactly.
+inline constexpr std::uint32_t kVersion = 1;
+// A frame larger than this is a protocol error (guards against garbage).
+inline constexpr std::uint32_t kMaxFrame = 1u << 30;
+
+enum class MessageType : std::uint8_t {
+    Hello = 1,      // W->H  first message after spawn
+    Init = 2,       // H->W  start the interpreter, collect
+    Collected = 3,  // W->H  collection outcome
+    Snapshot = 4,   // H->W  make the current state the golden image
+    Ack = 5,        // W->H  reply to Snapshot / Restore
+    Run = 6,        // H->W  run one test
+    Started = 7,    // W->H  the test is running in process `pid`
+    Result = 8,     // W->H  the test's result
+    Restore = 9,    // H->W  back to the golden image
+    Shutdown = 10,  // H->W  exit cleanly (no reply)
+};
+
+// Outcome codes on the wire; equal to tach_outcome's values.
+enum class Outcome : std::uint32_t {
+    Passed = 0, Failed = 1, Skipped = 2, XFailed = 3, XPassed = 4,
+    Error = 5, Crashed = 6, Timeout = 7,
+};
+std::optional<Outcome> outcome_from_name(std::string_view name);
+
+struct Hello {
+    std::uint32_t version = kVersion;
+    std::uint32_t pid = 0;
+};
+
+struct Init {
+    std::string project_root;
+    std::string python;     // "" = the worker's built-in default
+    std::string shim_dir;
+    std::uint32_t isolation = 0;  // tach_isolation value, already resolved
+    std::vector<std::string> args;
+};
+
+struct CollectError {
+    std::string nodeid;
+    std::string text;
+};
+
+struct Collected {
+    std::uint32_t status = 0;  // tach_status; 0 = collected
+    std::string message;
+    std::string python_version;
+    std::string pytest_version;
+    std::vector<std::string> nodeids;
+    std::vector<CollectError> errors;
+    std::uint32_t interrupts = 0;
+};
+
+struct Ack {
+    std::uint32_t status = 0;
+    std::string message;
+};
+
+struct Run {
+    std::string nodeid;
+};
+
+struct Started {
+    std::uint32_t pid = 0;
+};
+
+struct Result {
+    std::string nodeid;
+    Outcome outcome = Outcome::Error;
+    double duration = 0.0;
+    std::string phase;
+    std::string longrepr;
+    std::string message;
+    std::string stdout_text;
+    std::string stderr_text;
+    std::int32_t signal = 0;
+    std::int32_t exit_status = -1;
+};
+
+// Encoders return a whole frame (length prefix included), ready to write.
+std::string encode(const Hello &m);
+std::string encode(const Init &m);
+std::string encode(const Collected &m);
+std::string encode(const Ack &m);
+std::string encode(const Run &m);
+std::string encode(const Started &m);
+std::string encode(const Result &m);
+std::string encode_empty(MessageType type);  // Snapshot, Restore, Shutdown
+
+// The type of a payload (frame without its length prefix), if it has one.
+std::optional<MessageType> payload_type(std::string_view payload);
+
+// Decoders take a payload (without length prefix) of the matching type.
+std::optional<Hello> decode_hello(std::string_view payload);
+std::optional<Init> decode_init(std::string_view payload);
+std::optional<Collected> decode_collected(std::string_view payload);
+std::optional<Ack> decode_ack(std::string_view payload);
+std::optional<Run> decode_run(std::string_view payload);
+std::optional<Started> decode_started(std::string_view payload);
+std::optional<Result> decode_result(std::string_view payload);
+
+}  // namespace tach::protocol

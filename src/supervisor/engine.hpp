@@ -1,0 +1,79 @@
+// The host side of one worker: starts it, collects, runs tests, enforces
+// timeouts, turns crashes into results and replaces a dead worker.  Every
+// method returns a tach_status and, on failure, leaves a message in
+// error(); nothing throws except std::bad_alloc.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/protocol.hpp"
+#include "supervisor/worker_process.hpp"
+#include "tach.h"
+
+namespace tach {
+
+struct EngineOptions {
+    std::string project_root;  // absolute
+    std::vector<std::string> args;
+    std::string python;        // "" = worker's default
+    tach_isolation isolation = TACH_ISOLATION_AUTO;
+    double timeout_seconds = 0;
+    std::string worker_path;
+    std::string shim_dir;
+};
+
+// Turns the C options into EngineOptions: validates, resolves defaults and
+// paths.  Returns a status and sets *message on failure.
+int resolve_options(const tach_init_options *opts, EngineOptions *out, std::string *message);
+
+class Engine {
+public:
+    explicit Engine(EngineOptions options) : options_(std::move(options)) {}
+    ~Engine();
+
+    int init();
+    int snapshot();
+    int run_test(const std::string &nodeid, std::unique_ptr<protocol::Result> *out);
+    int restore();
+
+    // Sets the message of a failure detected outside the engine (options).
+    int fail(int status, std::string message);
+
+    const std::string &error() const { return error_; }
+    void clear_error() { error_.clear(); }
+    bool failed() const { return failed_; }
+
+    tach_isolation isolation() const { return options_.isolation; }
+    const std::string &python_version() const { return python_version_; }
+    const std::string &pytest_version() const { return pytest_version_; }
+    const std::vector<std::string> &nodeids() const { return nodeids_; }
+    const std::vector<protocol::CollectError> &collect_errors() const { return collect_errors_; }
+    bool collection_interrupts() const { return interrupts_; }
+
+private:
+    int start_worker(protocol::Collected *collected);
+    int ensure_worker();
+    int request_ack(protocol::MessageType type);
+    void discard_worker();
+    int worker_failure(const std::string &what);
+    protocol::Result run_on_worker(const std::string &nodeid, int *status);
+
+    EngineOptions options_;
+    std::optional<WorkerProcess> worker_;
+    bool failed_ = false;
+    bool snapshotted_ = false;
+    bool dirty_ = false;
+    std::string error_;
+    std::string python_version_;
+    std::string pytest_version_;
+    std::vector<std::string> nodeids_;
+    std::unordered_map<std::string, std::size_t> index_;
+    std::vector<protocol::CollectError> collect_errors_;
+    bool interrupts_ = false;
+};
+
+}  // namespace tach

@@ -1,0 +1,115 @@
+// Validating tach_init_options and filling in defaults.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+#include "supervisor/engine.hpp"
+#include "supervisor/install_paths.hpp"
+
+namespace tach {
+namespace {
+
+// The smallest struct a caller may pass: the first published layout.
+constexpr std::size_t kMinOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
+
+bool is_directory(const std::string &path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+int resolve_options(const tach_init_options *opts, EngineOptions *out, std::string *message) {
+    if (!opts) {
+        *message = "tach_init: options must not be NULL (use TACH_INIT_OPTIONS_INIT)";
+        return TACH_EINVAL;
+    }
+    if (opts->size < kMinOptionsSize || opts->size > sizeof(tach_init_options)) {
+        *message = "tach_init: options.size is " + std::to_string(opts->size) +
+                   ", which this library (" TACH_VERSION_STRING ") does not know; initialise the "
+                   "struct with TACH_INIT_OPTIONS_INIT or tach_init_options_init()";
+        return TACH_EINVAL;
+    }
+    if (opts->nargs > 0 && !opts->args) {
+        *message = "tach_init: options.args is NULL but options.nargs is " + std::to_string(opts->nargs);
+        return TACH_EINVAL;
+    }
+    for (std::size_t i = 0; i < opts->nargs; ++i) {
+        if (!opts->args[i]) {
+            *message = "tach_init: options.args[" + std::to_string(i) + "] is NULL";
+            return TACH_EINVAL;
+        }
+        out->args.emplace_back(opts->args[i]);
+    }
+    switch (opts->isolation) {
+    case TACH_ISOLATION_AUTO:
+    case TACH_ISOLATION_FORK:
+        out->isolation = TACH_ISOLATION_FORK;
+        break;
+    case TACH_ISOLATION_NONE:
+        out->isolation = TACH_ISOLATION_NONE;
+        break;
+    case TACH_ISOLATION_SNAPSHOT:
+        *message = "tach_init: snapshot isolation is not available in this build yet; "
+                   "use TACH_ISOLATION_FORK (or AUTO)";
+        return TACH_EUNSUPPORTED;
+    default:
+        *message = "tach_init: unknown isolation mode " + std::to_string(static_cast<int>(opts->isolation));
+        return TACH_EINVAL;
+    }
+    if (!std::isfinite(opts->timeout_seconds)) {
+        *message = "tach_init: options.timeout_seconds must be a finite number";
+        return TACH_EINVAL;
+    }
+    out->timeout_seconds = opts->timeout_seconds > 0 ? opts->timeout_seconds : 0;
+
+    std::string root;
+    if (opts->project_root) {
+        root = opts->project_root;
+    } else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) {
+            *message = std::string("tach_init: cannot read the current directory: ") + std::strerror(errno);
+            return TACH_ENOTFOUND;
+        }
+        root = cwd;
+    }
+    char resolved[PATH_MAX];
+    if (!realpath(root.c_str(), resolved) || !is_directory(resolved)) {
+        *message = "tach_init: project root " + root + " is not a directory" +
+                   (errno ? std::string(": ") + std::strerror(errno) : std::string());
+        return TACH_ENOTFOUND;
+    }
+    out->project_root = resolved;
+
+    if (opts->python) {
+        out->python = opts->python;
+        if (out->python.empty() || access(out->python.c_str(), X_OK) != 0) {
+            *message = "tach_init: interpreter " + out->python + " does not exist or is not executable";
+            return TACH_EINTERP;
+        }
+    }
+
+    InstallPaths defaults = default_install_paths();
+    out->worker_path = opts->worker_path ? opts->worker_path : defaults.worker;
+    out->shim_dir = opts->shim_path ? opts->shim_path : defaults.shim_dir;
+    if (access(out->worker_path.c_str(), X_OK) != 0) {
+        *message = "tach_init: worker executable " + out->worker_path +
+                   " not found (set options.worker_path or $TACH_WORKER)";
+        return TACH_ENOTFOUND;
+    }
+    if (!is_directory(out->shim_dir + "/tach_shim")) {
+        *message = "tach_init: the Python shim (tach_shim) is not in " + out->shim_dir +
+                   " (set options.shim_path or $TACH_SHIM_DIR)";
+        return TACH_ENOTFOUND;
+    }
+    return TACH_OK;
+}
+
+}  // namespace tach

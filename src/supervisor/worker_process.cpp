@@ -1,0 +1,242 @@
+#include "supervisor/worker_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "supervisor/spawner.hpp"
+
+namespace tach {
+namespace {
+
+// Only the newest output matters for a crash report; keep memory bounded.
+constexpr std::size_t kMaxStderr = 1 << 20;
+
+constexpr int kChildSocketFd = 3;
+constexpr int kChildTracebackFd = 4;
+
+}  // namespace
+
+double monotonic_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerProcess> *out,
+                         std::string *error) {
+    if (access(worker_path.c_str(), X_OK) != 0) {
+        int err = errno;
+        *error = "worker executable " + worker_path + " is not usable: " + std::strerror(err);
+        return err;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        int err = errno;
+        *error = std::string("socketpair: ") + std::strerror(err);
+        return err;
+    }
+    UniqueFd host_end(sv[0]), worker_end(sv[1]);
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        int err = errno;
+        *error = std::string("pipe: ") + std::strerror(err);
+        return err;
+    }
+    UniqueFd err_read(pipe_fds[0]), err_write(pipe_fds[1]);
+    UniqueFd traceback(memfd_create("tach-traceback", MFD_CLOEXEC));
+    if (!traceback) {
+        int err = errno;
+        *error = std::string("memfd_create: ") + std::strerror(err);
+        return err;
+    }
+
+    SpawnRequest req;
+    req.path = worker_path;
+    req.argv = {worker_path, "--socket-fd", std::to_string(kChildSocketFd), "--traceback-fd",
+                std::to_string(kChildTracebackFd), "--host-pid", std::to_string(getpid())};
+    req.fds = {{worker_end.get(), kChildSocketFd}, {traceback.get(), kChildTracebackFd}};
+    req.stderr_fd = err_write.get();
+    pid_t pid = -1;
+    if (int rc = spawn_process(req, &pid)) {
+        *error = "cannot start worker " + worker_path + ": " + std::strerror(rc);
+        return rc;
+    }
+    fcntl(host_end.get(), F_SETFL, fcntl(host_end.get(), F_GETFL) | O_NONBLOCK);
+    fcntl(err_read.get(), F_SETFL, fcntl(err_read.get(), F_GETFL) | O_NONBLOCK);
+
+    WorkerProcess w;
+    w.pid_ = pid;
+    w.socket_ = std::move(host_end);
+    w.stderr_ = std::move(err_read);
+    w.traceback_ = std::move(traceback);
+    out->emplace(std::move(w));
+    return 0;
+}
+
+WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
+    : pid_(std::exchange(o.pid_, -1)),
+      reaped_(o.reaped_),
+      wait_status_(o.wait_status_),
+      socket_(std::move(o.socket_)),
+      stderr_(std::move(o.stderr_)),
+      traceback_(std::move(o.traceback_)),
+      splitter_(std::move(o.splitter_)),
+      eof_(o.eof_),
+      stderr_text_(std::move(o.stderr_text_)) {}
+
+WorkerProcess::~WorkerProcess() {
+    if (pid_ > 0) kill_and_reap();
+}
+
+int WorkerProcess::send(std::string_view frame) {
+    // The socket is non-blocking for the poll loop; writes wait for room.
+    while (!frame.empty()) {
+        ssize_t n = ::send(socket_.get(), frame.data(), frame.size(), MSG_NOSIGNAL);
+        if (n >= 0) {
+            frame.remove_prefix(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return errno;
+        pollfd p = {socket_.get(), POLLOUT, 0};
+        ::poll(&p, 1, 100);
+        drain_stderr();
+    }
+    return 0;
+}
+
+void WorkerProcess::drain_stderr() {
+    if (!stderr_) return;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(stderr_.get(), buf, sizeof buf);
+        if (n > 0) {
+            stderr_text_.append(buf, static_cast<std::size_t>(n));
+            if (stderr_text_.size() > kMaxStderr)
+                stderr_text_.erase(0, stderr_text_.size() - kMaxStderr);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) stderr_.reset();  // every writer is gone
+        return;
+    }
+}
+
+WorkerProcess::Event WorkerProcess::next_frame(double deadline, std::string *payload) {
+    for (;;) {
+        if (auto p = splitter_.next()) {
+            *payload = std::move(*p);
+            return Event::Frame;
+        }
+        if (splitter_.malformed()) return Event::Malformed;
+        if (eof_) {
+            drain_stderr();
+            return Event::Eof;
+        }
+        int timeout_ms = -1;
+        if (deadline >= 0) {
+            double left = deadline - monotonic_seconds();
+            if (left <= 0) {
+                drain_stderr();
+                return Event::Timeout;
+            }
+            timeout_ms = static_cast<int>(std::ceil(left * 1000.0));
+        }
+        pollfd fds[2] = {{socket_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}};
+        int n = ::poll(fds, stderr_ ? 2 : 1, timeout_ms);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            eof_ = true;
+            continue;
+        }
+        if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[65536];
+            for (;;) {
+                ssize_t got = ::recv(socket_.get(), buf, sizeof buf, 0);
+                if (got > 0) {
+                    splitter_.append(std::string_view(buf, static_cast<std::size_t>(got)));
+                    continue;
+                }
+                if (got < 0 && errno == EINTR) continue;
+                if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof_ = true;
+                break;
+            }
+        }
+    }
+}
+
+std::string WorkerProcess::take_stderr() {
+    drain_stderr();
+    return std::exchange(stderr_text_, std::string());
+}
+
+std::size_t WorkerProcess::traceback_size() const {
+    struct stat st;
+    if (fstat(traceback_.get(), &st) != 0) return 0;
+    return static_cast<std::size_t>(st.st_size);
+}
+
+std::string WorkerProcess::traceback_text() const {
+    std::string text(traceback_size(), '\0');
+    ssize_t n = pread(traceback_.get(), text.data(), text.size(), 0);
+    text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return text;
+}
+
+int WorkerProcess::reap(bool block) {
+    if (reaped_) return wait_status_;
+    for (;;) {
+        int status = 0;
+        pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+        if (r == pid_) {
+            reaped_ = true;
+            wait_status_ = status;
+            return status;
+        }
+        if (r == 0) return -2;  // still running
+        if (errno == EINTR) continue;
+        // ECHILD: the host reaps children itself (a SIGCHLD handler); the
+        // status is lost but the process is gone.
+        reaped_ = true;
+        return wait_status_;
+    }
+}
+
+int WorkerProcess::kill_and_reap() {
+    if (pid_ <= 0) return -1;
+    // The group holds the zygote, its test children and anything they
+    // started without leaving the group.
+    if (!reaped_) ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    int status = reap(true);
+    ::kill(-pid_, SIGKILL);
+    return status;
+}
+
+std::optional<int> WorkerProcess::wait_exit(double seconds) {
+    double deadline = monotonic_seconds() + seconds;
+    for (;;) {
+        int status = reap(false);
+        if (status != -2) return status;
+        if (monotonic_seconds() >= deadline) return std::nullopt;
+        std::string ignored;
+        if (next_frame(std::min(deadline, monotonic_seconds() + 0.02), &ignored) == Event::Eof) {
+            // Socket closed: the process exits imminently.
+            usleep(1000);
+        }
+    }
+}
+
+}  // namespace tach

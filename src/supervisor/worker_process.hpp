@@ -1,0 +1,70 @@
+// One tach-worker child of the host: its pid, its socket, the pipe its
+// stderr goes to and the memfd a timed-out test's traceback is written to.
+// Owns all of them: destroying it kills the worker's whole process group
+// and reaps the worker.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/frame_io.hpp"
+#include "common/unique_fd.hpp"
+
+namespace tach {
+
+class WorkerProcess {
+public:
+    // Spawns `worker_path`.  Returns 0, or an errno value with *error set.
+    static int start(const std::string &worker_path, std::optional<WorkerProcess> *out,
+                     std::string *error);
+
+    WorkerProcess(WorkerProcess &&) noexcept;
+    WorkerProcess &operator=(WorkerProcess &&) = delete;
+    WorkerProcess(const WorkerProcess &) = delete;
+    ~WorkerProcess();
+
+    pid_t pid() const { return pid_; }
+
+    // Sends one frame.  Returns 0 or an errno value (EPIPE: worker gone).
+    int send(std::string_view frame);
+
+    enum class Event { Frame, Eof, Timeout, Malformed };
+    // Waits for the next frame until `deadline` (CLOCK_MONOTONIC seconds;
+    // < 0: no limit), draining the worker's stderr meanwhile.
+    Event next_frame(double deadline, std::string *payload);
+
+    // What the worker wrote to stderr since the last call (bounded).
+    std::string take_stderr();
+    // The traceback file's current content.
+    std::string traceback_text() const;
+    std::size_t traceback_size() const;
+
+    // SIGKILLs the worker's process group and reaps the worker; returns its
+    // wait status (or -1 if it was already reaped by someone else).
+    int kill_and_reap();
+    // Waits up to `seconds` for the worker to exit by itself; returns its
+    // wait status, or nullopt if it is still running.
+    std::optional<int> wait_exit(double seconds);
+
+private:
+    WorkerProcess() = default;
+    void drain_stderr();
+    int reap(bool block);
+
+    pid_t pid_ = -1;
+    bool reaped_ = false;
+    int wait_status_ = -1;
+    UniqueFd socket_;
+    UniqueFd stderr_;
+    UniqueFd traceback_;
+    FrameSplitter splitter_;
+    bool eof_ = false;
+    std::string stderr_text_;
+};
+
+double monotonic_seconds();
+
+}  // namespace tach

@@ -1,0 +1,10 @@
+#include "worker/context.hpp"
+
+namespace tach::worker {
+
+Context &context() {
+    static Context instance;
+    return instance;
+}
+
+}  // namespace tach::worker

@@ -1,0 +1,19 @@
+// What the worker knows about itself: its channel to the host and the
+// settings the host sent.  One instance, set up by main() before Python runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tach::worker {
+
+struct Context {
+    int socket_fd = -1;     // the host's socketpair end
+    int traceback_fd = -1;  // memfd the host reads a timed-out test's traceback from
+    std::uint32_t isolation = 0;  // tach_isolation, resolved by the host
+    bool collected_sent = false;
+};
+
+Context &context();
+
+}  // namespace tach::worker

@@ -1,0 +1,78 @@
+#include "worker/run_in_process.hpp"
+
+#include "worker/python_text.hpp"
+
+namespace tach::worker {
+namespace {
+
+std::string field(PyObject *dict, const char *key) {
+    return utf8_of(PyDict_GetItemString(dict, key));  // borrowed, may be NULL
+}
+
+// The pending exception's traceback as text; clears it.
+std::string take_exception_text() {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    std::string text = "internal error in the tach shim";
+    PyObject *mod = PyImport_ImportModule("traceback");
+    if (mod) {
+        PyObject *lines = PyObject_CallMethod(mod, "format_exception", "OOO", type ? type : Py_None,
+                                              value ? value : Py_None, tb ? tb : Py_None);
+        if (lines) {
+            PyObject *empty = PyUnicode_FromString("");
+            PyObject *joined = empty ? PyUnicode_Join(empty, lines) : nullptr;
+            if (joined) text += ":\n" + utf8_of(joined);
+            Py_XDECREF(joined);
+            Py_XDECREF(empty);
+            Py_DECREF(lines);
+        }
+        Py_DECREF(mod);
+    }
+    PyErr_Clear();
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return text;
+}
+
+}  // namespace
+
+protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, bool forked) {
+    protocol::Result r;
+    r.nodeid = nodeid;
+    r.phase = "call";
+    PyObject *out = PyObject_CallMethod(runner, "run", "s#O", nodeid.data(),
+                                        static_cast<Py_ssize_t>(nodeid.size()),
+                                        forked ? Py_True : Py_False);
+    if (!out) {
+        r.outcome = protocol::Outcome::Error;
+        r.longrepr = take_exception_text();
+        r.message = "internal error in the tach shim";
+        return r;
+    }
+    if (!PyDict_Check(out)) {
+        Py_DECREF(out);
+        r.outcome = protocol::Outcome::Error;
+        r.longrepr = r.message = "the tach shim returned a non-dict result";
+        return r;
+    }
+    auto outcome = protocol::outcome_from_name(field(out, "outcome"));
+    r.outcome = outcome.value_or(protocol::Outcome::Error);
+    PyObject *duration = PyDict_GetItemString(out, "duration");
+    r.duration = duration ? PyFloat_AsDouble(duration) : 0.0;
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        r.duration = 0.0;
+    }
+    r.phase = field(out, "phase");
+    r.longrepr = field(out, "longrepr");
+    r.message = field(out, "message");
+    r.stdout_text = field(out, "stdout");
+    r.stderr_text = field(out, "stderr");
+    if (!outcome) r.longrepr = "the tach shim returned an unknown outcome: " + field(out, "outcome");
+    Py_DECREF(out);
+    return r;
+}
+
+}  // namespace tach::worker
