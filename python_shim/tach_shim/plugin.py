@@ -42,5 +42,5 @@ class TachPlugin:
                                list(self._collect_errors), interrupts,
                                pytest.__version__)
         self.reported = True
-        self._bridge.serve(Runner(self, items, self._bridge.TRACEBACK_FD))
+        self._bridge.serve(Runner(self, session, items, self._bridge.TRACEBACK_FD))
         return True

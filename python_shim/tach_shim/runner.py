@@ -9,29 +9,52 @@ from tach_shim.outcome import summarize
 class Runner:
     """Called by the worker's request loop, once per test."""
 
-    def __init__(self, plugin, items, traceback_fd):
+    def __init__(self, plugin, session, items, traceback_fd):
         self._plugin = plugin
-        self._items = {item.nodeid: item for item in items}
+        self._session = session
+        self._items = list(items)
+        self._index = {item.nodeid: i for i, item in enumerate(self._items)}
         self._traceback_fd = traceback_fd
 
+    def _next_item(self, index, forked):
+        # In a forked child nothing survives the test, so every fixture of
+        # every scope is torn down after it (nextitem=None).  Running in the
+        # zygote itself (isolation "none"), higher-scoped fixtures stay up
+        # for the next test in collection order, exactly as under pytest.
+        if forked or index + 1 >= len(self._items):
+            return None
+        return self._items[index + 1]
+
+    def _tear_down_unrelated(self, item):
+        # The host may run tests in another order than pytest's: finish the
+        # fixtures of collectors this item does not belong to first.
+        setupstate = getattr(self._session, "_setupstate", None)
+        if setupstate is None or not getattr(setupstate, "stack", None):
+            return
+        try:
+            setupstate.teardown_exact(item)
+        except Exception:
+            pass  # a teardown error belongs to the earlier test, not this one
+
     def run(self, nodeid, forked):
-        item = self._items.get(nodeid)
-        if item is None:
+        index = self._index.get(nodeid)
+        if index is None:
             return {"outcome": "error", "phase": "setup", "duration": 0.0,
                     "message": f"not a collected test: {nodeid}",
                     "longrepr": f"not a collected test: {nodeid}"}
+        item = self._items[index]
         # The traceback file is shared with the host: start it empty so a
         # timeout shows this test's stack only.
         os.ftruncate(self._traceback_fd, 0)
         os.lseek(self._traceback_fd, 0, os.SEEK_SET)
+        if not forked:
+            self._tear_down_unrelated(item)
 
         reports = []
         self._plugin.reports = reports
         start = time.perf_counter()
         try:
-            # nextitem=None: every fixture, whatever its scope, is torn down
-            # after this test, so each test gets its own fresh setup.
-            item.ihook.pytest_runtest_protocol(item=item, nextitem=None)
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=self._next_item(index, forked))
         finally:
             self._plugin.reports = None
         duration = time.perf_counter() - start

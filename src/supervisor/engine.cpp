@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace tach {
@@ -24,6 +25,13 @@ std::string describe_wait_status(int status) {
                strsignal(WTERMSIG(status)) + ")";
     if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
     return "ended";
+}
+
+// "1.5 s", "2 s": how a person writes a duration.
+std::string seconds_text(double seconds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g s", seconds);
+    return buf;
 }
 
 std::string with_output(std::string message, const std::string &stderr_text) {
@@ -191,9 +199,9 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
                 if (stage != Stage::Running) {
                     // The zygote saw its child die of our SIGKILL.
                     result.outcome = protocol::Outcome::Timeout;
-                    result.longrepr = "test exceeded the " + std::to_string(options_.timeout_seconds) +
-                                      " s timeout and was killed\n" + worker_->traceback_text();
-                    result.message = "timeout after " + std::to_string(options_.timeout_seconds) + " s";
+                    result.longrepr = "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
+                                      " and was killed; where it was:\n" + worker_->traceback_text();
+                    result.message = "timeout after " + seconds_text(options_.timeout_seconds);
                 }
                 if (result.outcome == protocol::Outcome::Crashed ||
                     result.outcome == protocol::Outcome::Timeout)
@@ -239,9 +247,9 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
         if (stage != Stage::Running) {
             result.outcome = protocol::Outcome::Timeout;
             result.signal = SIGKILL;
-            result.message = "timeout after " + std::to_string(options_.timeout_seconds) + " s";
-            result.longrepr = "test exceeded the " + std::to_string(options_.timeout_seconds) +
-                              " s timeout and was killed\n" + traceback;
+            result.message = "timeout after " + seconds_text(options_.timeout_seconds);
+            result.longrepr = "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
+                              " and was killed; where it was:\n" + traceback;
         } else {
             result.outcome = protocol::Outcome::Crashed;
             if (wait_status >= 0 && WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
