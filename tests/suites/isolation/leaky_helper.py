@@ -1,0 +1,7 @@
+"""Imported lazily by a test (not at collection), with mutable module state."""
+CALLS = []
+
+
+def record(what):
+    CALLS.append(what)
+    return len(CALLS)
