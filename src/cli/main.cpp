@@ -1,0 +1,165 @@
+// tach: run a pytest suite with each test isolated, reporting as pytest
+// does.  Built on libtach's public API only (through tach.hpp).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <vector>
+
+#include "arguments.hpp"
+#include "help_text.hpp"
+#include "interrupt.hpp"
+#include "junit_xml.hpp"
+#include "run_loop.hpp"
+#include "summary.hpp"
+#include "terminal_report.hpp"
+#include "terminal_writer.hpp"
+#include "tach.hpp"
+
+namespace tach_cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string hostname() {
+    struct utsname names {};
+    return uname(&names) == 0 ? names.nodename : "";
+}
+
+tach::InitOptions init_options(const Arguments &args) {
+    tach::InitOptions options;
+    std::error_code ec;
+    const std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (!ec)
+        options.project_root(cwd.string());
+    options.args(args.pytest_args).isolation(args.isolation).timeout(args.timeout);
+    if (!args.python.empty())
+        options.python(args.python);
+    return options;
+}
+
+void print_init_error(const tach::Error &error) {
+    std::string message = error.what();
+    while (!message.empty() && message.back() == '\n')
+        message.pop_back();
+    // pytest's own usage messages already start with "ERROR: ".
+    if (message.rfind("ERROR:", 0) != 0)
+        message = "ERROR: " + message;
+    std::fprintf(stderr, "%s\n", message.c_str());
+}
+
+// Write the JUnit file if asked to.  Returns its absolute path for the
+// report ("" when not asked or not written); ok is false when writing
+// failed (the message is already on stderr).
+std::string junit_output(const Arguments &args, const Session &session, bool &ok) {
+    ok = true;
+    if (args.junit_xml.empty())
+        return "";
+    std::string error;
+    if (!write_junit_xml(args.junit_xml, render_junit_xml(session, hostname()), error)) {
+        std::fprintf(stderr, "ERROR: cannot write JUnit XML to %s: %s\n",
+                     args.junit_xml.c_str(), error.c_str());
+        ok = false;
+        return "";
+    }
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(args.junit_xml, ec);
+    return ec ? args.junit_xml : absolute.lexically_normal().string();
+}
+
+int run(const Arguments &args) {
+    const Clock::time_point start = Clock::now();
+    Session session;
+    session.started = std::chrono::system_clock::now();
+    session.maxfail = args.maxfail;
+
+    TerminalWriter tw(stdout, terminal_width(std::getenv("COLUMNS"), STDOUT_FILENO),
+                      should_use_color(args.color, STDOUT_FILENO));
+    TerminalReport report(tw, args.verbosity, running_on_ci());
+    install_interrupt_handler();
+
+    tach::Engine engine(nullptr);
+    try {
+        engine = tach::Engine::init(init_options(args));
+    } catch (const tach::Error &error) {
+        if (interrupt_requested()) {
+            session.stop = StopReason::KeyboardInterrupt;
+            session.duration = seconds_since(start);
+            report.finish(session, "");
+            return kExitInterrupted;
+        }
+        print_init_error(error);
+        return init_failure_exit_code(error.code());
+    }
+
+    session.python_version = engine.python_version();
+    session.pytest_version = engine.pytest_version();
+    session.isolation = std::string(tach::isolation_name(engine.isolation()));
+    session.collect_errors = engine.collect_errors();
+    const std::vector<std::string> nodeids = engine.tests();
+    session.collected = nodeids.size();
+    const bool collection_interrupts = engine.collection_interrupts();
+
+    if (args.collect_only) {
+        session.duration = seconds_since(start);
+        bool junit_ok;
+        junit_output(args, session, junit_ok);
+        report.collect_only(session, nodeids, collection_interrupts);
+        if (!junit_ok)
+            return kExitInternalError;
+        if (collection_interrupts)
+            return kExitInterrupted;
+        return nodeids.empty() && session.collect_errors.empty() ? kExitNoTestsCollected
+                                                                 : kExitOk;
+    }
+
+    report.header(session);
+    if (interrupt_requested())
+        session.stop = StopReason::KeyboardInterrupt;
+    else if (collection_interrupts)
+        session.stop = StopReason::CollectionErrors;
+    else
+        run_tests(engine, nodeids, report, session);
+
+    session.duration = seconds_since(start);
+    bool junit_ok;
+    const std::string junit_path = junit_output(args, session, junit_ok);
+    report.finish(session, junit_path);
+    return junit_ok ? session_exit_code(session) : kExitInternalError;
+}
+
+} // namespace
+} // namespace tach_cli
+
+int main(int argc, char **argv) {
+    using namespace tach_cli;
+    Arguments args;
+    try {
+        args = parse_arguments(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const UsageError &error) {
+        std::fprintf(stderr, "%s\ntach: error: %s\n", usage_line(), error.what());
+        return kExitUsageError;
+    }
+    if (args.help) {
+        std::fputs(help_text().c_str(), stdout);
+        return kExitOk;
+    }
+    if (args.version) {
+        std::printf("%s\n", version_text().c_str());
+        return kExitOk;
+    }
+    try {
+        return run(args);
+    } catch (const std::exception &error) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());
+        return kExitInternalError;
+    }
+}

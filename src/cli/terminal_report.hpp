@@ -1,0 +1,65 @@
+// The pytest-style terminal report: the session header, progress (letters
+// per file, one line per test with -v, bare letters with -q), then the
+// ERRORS and FAILURES sections, the short test summary and the closing
+// "==== 2 failed, 12 passed in 0.41s ====" line.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "session.hpp"
+#include "summary.hpp"
+#include "terminal_writer.hpp"
+
+namespace tach_cli {
+
+class TerminalReport {
+public:
+    // verbosity: -v count minus -q count.  untrimmed: print short-summary
+    // messages whole (pytest does so when $CI or $BUILD_NUMBER is set).
+    TerminalReport(TerminalWriter &tw, int verbosity, bool untrimmed);
+
+    // "==== test session starts ====", the versions and "collected N items".
+    void header(const Session &session);
+
+    // Progress, called around each test.  Output is flushed, so a test that
+    // hangs shows where it is.
+    void test_started(const std::string &nodeid);
+    void test_finished(const TestRecord &record);
+
+    // Everything after the progress.  junit_path: the absolute path of the
+    // JUnit XML written, or "".
+    void finish(const Session &session, const std::string &junit_path);
+
+    // --collect-only: the node ids, any collection errors, and
+    // "N tests collected in X.XXs".
+    void collect_only(const Session &session, const std::vector<std::string> &nodeids,
+                      bool interrupted);
+
+private:
+    void progress_filler();
+    void end_progress();
+    void section_body(const std::string &text, const std::string &out, const std::string &err);
+    void errors_section(const Session &session);
+    void failures_section(const Session &session);
+    void short_summary(const Session &session);
+    void summary_line_for(const std::string &word, const std::string &nodeid,
+                          const std::string &message);
+    void closing_line(const Tally &tally, double seconds);
+
+    TerminalWriter &tw_;
+    int verbosity_;
+    bool untrimmed_;
+    std::size_t total_ = 0;
+    std::size_t done_ = 0;
+    Tally so_far_;
+    std::string current_file_;
+    bool progress_line_open_ = false;
+};
+
+// Whether pytest would print short-summary messages untrimmed ($CI or
+// $BUILD_NUMBER set).
+bool running_on_ci();
+
+} // namespace tach_cli
