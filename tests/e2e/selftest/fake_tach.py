@@ -45,7 +45,8 @@ def main(argv):
         return 4
     # Always one forked child per test, whatever --isolation says: the fake
     # only has to produce tach's outcomes, and a crash must not end the run.
-    cmd = [python, "-m", "pytest", "-p", "fake_tach_plugin", "--fake-tach-fork"]
+    cmd = [python, "-m", "pytest", "-p", "no:cacheprovider", "-p", "fake_tach_plugin",
+           "--fake-tach-fork"]
     if timeout is not None:
         cmd += ["--fake-tach-timeout", timeout]
     cmd += forwarded
