@@ -322,6 +322,25 @@ TACH_API const char *tach_result_stderr(const tach_result *result);
 TACH_API int tach_result_signal(const tach_result *result);
 /* The exit status of a test process that called exit/_exit, or -1. */
 TACH_API int tach_result_exit_status(const tach_result *result);
+/* 1 if the test's teardown failed, else 0.  As under pytest, this does not
+ * change tach_result_outcome (a test can be "passed" or "failed" and still
+ * have a failing teardown); it counts as one more error, and its text is
+ * part of tach_result_longrepr. */
+TACH_API int tach_result_teardown_failed(const tach_result *result);
+
+/* --- Isolation statistics of a result (snapshot isolation) --------------- */
+
+/* Pages copied back from the golden image after this test (0 outside
+ * TACH_ISOLATION_SNAPSHOT). */
+TACH_API uint64_t tach_result_pages_restored(const tach_result *result);
+/* Seconds the in-place restore after this test took (0 outside snapshot
+ * isolation or when the worker was replaced instead). */
+TACH_API double tach_result_restore_seconds(const tach_result *result);
+/* 1 if the worker could not be restored exactly after this test and was
+ * replaced by a fresh one (a thread left running, a crash, a timeout, ...);
+ * tach_result_replace_reason says why.  The next test is unaffected. */
+TACH_API int tach_result_worker_replaced(const tach_result *result);
+TACH_API const char *tach_result_replace_reason(const tach_result *result);
 
 /* Destructor.  NULL is a no-op. */
 TACH_API void tach_result_free(tach_result *result);

@@ -1,10 +1,11 @@
 """One tach outcome from the reports of a test's setup, call and teardown.
 
 The rules follow pytest's own terminal reporting and skipping plugin:
-a failed setup or teardown is an error, a skip with ``wasxfail`` is an
-xfail, a pass with ``wasxfail`` is an xpass (a strict xpass already arrives
-as a failed call report).  When a test both fails and errors in teardown,
-the error is reported, as JUnit XML readers see it.
+a failed setup is an error; otherwise the call decides (a skip with
+``wasxfail`` is an xfail, a pass with ``wasxfail`` an xpass; a strict xpass
+already arrives as a failed call report).  A failed teardown does not change
+that outcome: as pytest does, it is reported beside it, as an extra error
+(``teardown_failed``).
 """
 
 
@@ -33,16 +34,21 @@ def summarize(reports, duration):
     phase = "call"
     message = ""
     failures = []
+    teardown_failed = False
     for report in reports:
         when = report.when
         if report.failed:
             failures.append(report.longreprtext)
-            if when == "call":
-                outcome, phase = "failed", when
-                message = _crash_message(report)
-            elif outcome != "error":
-                outcome, phase = "error", when
-                message = _crash_message(report)
+            if when == "teardown":
+                teardown_failed = True
+                if outcome is None:
+                    outcome, phase, message = "error", when, _crash_message(report)
+                elif not message:
+                    message = _crash_message(report)
+            elif when == "setup":
+                outcome, phase, message = "error", when, _crash_message(report)
+            else:
+                outcome, phase, message = "failed", when, _crash_message(report)
         elif report.skipped:
             if hasattr(report, "wasxfail"):
                 outcome, message = "xfailed", report.wasxfail
@@ -55,9 +61,8 @@ def summarize(reports, duration):
             else:
                 outcome = "passed"
     if outcome is None:
-        outcome = "passed" if reports else "error"
-        if not reports:
-            message = "pytest produced no report for this test"
+        outcome = "error"
+        message = "pytest produced no report for this test"
     last = reports[-1] if reports else None
     return {
         "outcome": outcome,
@@ -67,4 +72,5 @@ def summarize(reports, duration):
         "longrepr": "\n\n".join(failures),
         "stdout": last.capstdout if last is not None else "",
         "stderr": last.capstderr if last is not None else "",
+        "teardown_failed": teardown_failed,
     }

@@ -16,4 +16,5 @@ struct tach_engine {
 
 struct tach_result {
     tach::protocol::Result result;
+    tach::RestoreInfo restore;
 };

@@ -37,6 +37,20 @@ TACH_API int tach_result_signal(const tach_result *r) { return r ? r->result.sig
 
 TACH_API int tach_result_exit_status(const tach_result *r) { return r ? r->result.exit_status : -1; }
 
+TACH_API int tach_result_teardown_failed(const tach_result *r) {
+    return r && r->result.teardown_failed ? 1 : 0;
+}
+
+TACH_API uint64_t tach_result_pages_restored(const tach_result *r) { return r ? r->restore.pages : 0; }
+
+TACH_API double tach_result_restore_seconds(const tach_result *r) { return r ? r->restore.seconds : 0.0; }
+
+TACH_API int tach_result_worker_replaced(const tach_result *r) { return r && r->restore.replaced ? 1 : 0; }
+
+TACH_API const char *tach_result_replace_reason(const tach_result *r) {
+    return r ? r->restore.replace_reason.c_str() : "";
+}
+
 TACH_API void tach_result_free(tach_result *r) { std::unique_ptr<tach_result> owned(r); }
 
 }  // extern "C"

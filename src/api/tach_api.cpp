@@ -199,11 +199,12 @@ TACH_API int tach_run_test(tach_engine *engine, const char *nodeid, tach_result 
             engine->error = "tach_run_test: nodeid and out must not be NULL";
             return TACH_EINVAL;
         }
-        std::unique_ptr<tach::protocol::Result> result;
-        status = e->run_test(nodeid, &result);
+        std::unique_ptr<tach::TestRun> run;
+        status = e->run_test(nodeid, &run);
         if (status != TACH_OK) return status;
         auto handle = std::make_unique<tach_result>();
-        handle->result = std::move(*result);
+        handle->result = std::move(run->result);
+        handle->restore = std::move(run->restore);
         *out = handle.release();
         return TACH_OK;
     });

@@ -149,7 +149,7 @@ std::string encode(const Result &m) {
     return Writer(MessageType::Result)
         .str(m.nodeid).u32(static_cast<std::uint32_t>(m.outcome)).f64(m.duration).str(m.phase)
         .str(m.longrepr).str(m.message).str(m.stdout_text).str(m.stderr_text)
-        .i32(m.signal).i32(m.exit_status)
+        .i32(m.signal).i32(m.exit_status).u32(m.teardown_failed)
         .finish();
 }
 std::string encode_empty(MessageType type) { return Writer(type).finish(); }
@@ -231,6 +231,7 @@ std::optional<Result> decode_result(std::string_view p) {
     m.stderr_text = r.str();
     m.signal = r.i32();
     m.exit_status = r.i32();
+    m.teardown_failed = r.u32();
     if (outcome > static_cast<std::uint32_t>(Outcome::Timeout)) return std::nullopt;
     m.outcome = static_cast<Outcome>(outcome);
     return finish(r, std::move(m));

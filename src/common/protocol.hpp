@@ -92,6 +92,9 @@ struct Result {
     std::string stderr_text;
     std::int32_t signal = 0;
     std::int32_t exit_status = -1;
+    // pytest reports a failing teardown as an extra error beside the
+    // test's own outcome; so does tach.
+    std::uint32_t teardown_failed = 0;
 };
 
 // Encoders return a whole frame (length prefix included), ready to write.

@@ -274,7 +274,7 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
     return result;
 }
 
-int Engine::run_test(const std::string &nodeid, std::unique_ptr<protocol::Result> *out) {
+int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     if (failed_) return fail(TACH_EMISUSE, "tach_run_test: the engine failed to initialise");
     if (!snapshotted_) return fail(TACH_EMISUSE, "tach_run_test: call tach_snapshot before running tests");
     if (index_.find(nodeid) == index_.end())
@@ -284,8 +284,15 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<protocol::Result
         if (int status = restore(); status != TACH_OK) return status;
     }
     int status = TACH_OK;
-    auto result = std::make_unique<protocol::Result>(run_on_worker(nodeid, &status));
+    auto result = std::make_unique<TestRun>();
+    result->result = run_on_worker(nodeid, &status);
     if (status != TACH_OK) return status;
+    if (!worker_) {
+        // The process that ran the test died with it: the next test gets a
+        // fresh worker.
+        result->restore.replaced = true;
+        result->restore.replace_reason = "the worker died with the test";
+    }
     *out = std::move(result);
     return TACH_OK;
 }

@@ -16,6 +16,20 @@
 
 namespace tach {
 
+// What isolation did after one test (filled in by the engine).
+struct RestoreInfo {
+    std::uint64_t pages = 0;
+    double seconds = 0;
+    bool replaced = false;
+    std::string replace_reason;
+};
+
+// One test's outcome as the engine returns it.
+struct TestRun {
+    protocol::Result result;
+    RestoreInfo restore;
+};
+
 struct EngineOptions {
     std::string project_root;  // absolute
     std::vector<std::string> args;
@@ -37,7 +51,7 @@ public:
 
     int init();
     int snapshot();
-    int run_test(const std::string &nodeid, std::unique_ptr<protocol::Result> *out);
+    int run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out);
     int restore();
 
     // Sets the message of a failure detected outside the engine (options).

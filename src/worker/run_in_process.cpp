@@ -70,6 +70,9 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     r.message = field(out, "message");
     r.stdout_text = field(out, "stdout");
     r.stderr_text = field(out, "stderr");
+    PyObject *teardown_failed = PyDict_GetItemString(out, "teardown_failed");
+    r.teardown_failed = teardown_failed && PyObject_IsTrue(teardown_failed) == 1 ? 1 : 0;
+    PyErr_Clear();
     if (!outcome) r.longrepr = "the tach shim returned an unknown outcome: " + field(out, "outcome");
     Py_DECREF(out);
     return r;
