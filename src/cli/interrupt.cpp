@@ -1,6 +1,7 @@
 #include "interrupt.hpp"
 
 #include <csignal>
+#include <unistd.h>
 
 namespace tach_cli {
 
@@ -8,7 +9,15 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-extern "C" void on_sigint(int) { g_interrupted = 1; }
+extern "C" void on_sigint(int) {
+    g_interrupted = 1;
+    // A test may take long to finish: say what happens (write(2) is
+    // async-signal-safe, stdio is not).
+    static const char note[] = "\nKeyboardInterrupt: stopping after the current test "
+                               "(Ctrl-C again to quit at once)\n";
+    const ssize_t ignored = write(STDERR_FILENO, note, sizeof note - 1);
+    (void)ignored;
+}
 
 } // namespace
 
