@@ -30,6 +30,7 @@
 #include "tach.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -253,6 +254,24 @@ public:
     int signal() const noexcept { return tach_result_signal(ptr_.get()); }
     /* Exit status of a test process that called exit/_exit, or -1. */
     int exit_status() const noexcept { return tach_result_exit_status(ptr_.get()); }
+    /* Whether the teardown failed too (one more error beside outcome()). */
+    bool teardown_failed() const noexcept {
+        return tach_result_teardown_failed(ptr_.get()) != 0;
+    }
+
+    /* Snapshot-isolation statistics: pages copied back after the test, the
+     * seconds that restore took, and whether the worker had to be replaced
+     * instead (and why). */
+    std::uint64_t pages_restored() const noexcept {
+        return tach_result_pages_restored(ptr_.get());
+    }
+    double restore_seconds() const noexcept { return tach_result_restore_seconds(ptr_.get()); }
+    bool worker_replaced() const noexcept {
+        return tach_result_worker_replaced(ptr_.get()) != 0;
+    }
+    std::string replace_reason() const {
+        return detail::to_string(tach_result_replace_reason(ptr_.get()));
+    }
 
 private:
     std::unique_ptr<tach_result, detail::ResultDeleter> ptr_;

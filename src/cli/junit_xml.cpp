@@ -98,10 +98,6 @@ Element testcase_for(const TestRecord &record, SuiteStats &stats) {
         break;
     case tach::Outcome::Error: {
         stats.errors++;
-        // pytest records the passing call of a test whose teardown failed
-        // too, so such a test counts twice in tests="".
-        if (record.phase == "teardown")
-            stats.passed++;
         const std::string when = record.phase == "teardown" ? "teardown" : "setup";
         testcase.child(Element("error")
                            .attr("message", "failed on " + when + " with \"" + record.message +
@@ -121,6 +117,16 @@ Element testcase_for(const TestRecord &record, SuiteStats &stats) {
         stats.skipped++;
         testcase.child(Element("skipped").attr("type", "pytest.xfail").attr("message", reason));
         break;
+    }
+    if (record.teardown_failed && record.outcome != tach::Outcome::Error) {
+        // pytest adds the teardown's <error> to the same testcase and counts
+        // it beside the outcome.  Its message is known only when the outcome
+        // left the result's message free (a pass).
+        stats.errors++;
+        const std::string message = record.outcome == tach::Outcome::Passed
+                                        ? "failed on teardown with \"" + record.message + "\""
+                                        : std::string("failed on teardown");
+        testcase.child(Element("error").attr("message", message).text(record.longrepr));
     }
     return testcase;
 }

@@ -38,6 +38,7 @@ TestRecord record_of(const tach::Result &result) {
     record.stderr_text = result.stderr_text();
     record.signal = result.signal();
     record.exit_status = result.exit_status();
+    record.teardown_failed = result.teardown_failed();
     return record;
 }
 
@@ -81,7 +82,8 @@ void run_tests(tach::Engine &engine, const std::vector<std::string> &nodeids,
         session.records.push_back(record);
         report.test_finished(record);
 
-        if (session.maxfail > 0 && is_failure(record.outcome) && ++failures >= session.maxfail) {
+        failures += failure_count(record);
+        if (session.maxfail > 0 && failures >= session.maxfail) {
             session.stop = StopReason::MaxFail;
             return;
         }

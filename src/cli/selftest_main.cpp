@@ -298,7 +298,7 @@ Session sample_session() {
         rec(id("TestA::test_b[1-2]").c_str(), O::Failed, "assert 1 == 2"),
         rec(id("TestA::test_b[3-3]").c_str(), O::Passed),
         rec(id("test_err").c_str(), O::Error, "RuntimeError: boom", "setup"),
-        rec(id("test_errtd").c_str(), O::Error, "RuntimeError: td boom", "teardown"),
+        rec(id("test_errtd").c_str(), O::Passed, "RuntimeError: td boom"),
         rec(id("test_skip").c_str(), O::Skipped, "nope <&>"),
         rec(id("test_xf").c_str(), O::XFailed, "known"),
         rec(id("test_xp").c_str(), O::XPassed, "maybe"),
@@ -306,6 +306,7 @@ Session sample_session() {
     };
     s.records[1].longrepr = "    def test_fail():\n>       assert 1 == 2\nE       assert 1 == 2\n";
     s.records[1].stdout_text = "hello out\n";
+    s.records[5].teardown_failed = true;
     s.records[9].signal = 11;
     s.collected = s.records.size();
     s.duration = 0.05;
@@ -347,7 +348,7 @@ bool contains(const std::string &text, const std::string &part) {
 void test_terminal_report_default() {
     const std::string out = run_report(sample_session(), 0);
     CHECK(contains(out, "collected 10 items\n\n"
-                        "tests/sub/test_x.py .FF.EEsxXC" + std::string(42, ' ') + " [100%]\n\n"
+                        "tests/sub/test_x.py .FF.E.EsxXC" + std::string(41, ' ') + " [100%]\n\n"
                         "==================================== ERRORS ===================================="
                         "\n__________________________ ERROR at setup of test_err ________________"
                         "__________\n"));
@@ -367,7 +368,7 @@ void test_terminal_report_default() {
                         "CRASHED tests/sub/test_x.py::test_seg - killed by signal 11 (SIGSEGV)\n"
                         "ERROR tests/sub/test_x.py::test_err - RuntimeError: boom\n"
                         "ERROR tests/sub/test_x.py::test_errtd - RuntimeError: td boom\n"));
-    CHECK(contains(out, "= 2 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors, 1 crashed"
+    CHECK(contains(out, "= 2 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors, 1 crashed"
                         " in 0.05s =\n"));
     CHECK(out.rfind("==", 0) == 0);  // starts with the header separator
 }
@@ -379,14 +380,19 @@ void test_terminal_report_verbose_and_quiet() {
                       "[ 10%]\n"
                       "tests/sub/test_x.py::test_fail FAILED                                    "
                       "[ 20%]\n"));
+    // A failed teardown gets a line of its own, as in pytest -v.
+    CHECK(contains(v, "tests/sub/test_x.py::test_errtd PASSED                                   "
+                      "[ 60%]\n"
+                      "tests/sub/test_x.py::test_errtd ERROR                                    "
+                      "[ 60%]\n"));
     CHECK(contains(v, "tests/sub/test_x.py::test_skip SKIPPED (nope <&>)                        "
                       "[ 70%]\n"));
     CHECK(contains(v, "tests/sub/test_x.py::test_xf XFAIL (known)                               "
                       "[ 80%]\n"));
 
     const std::string q = run_report(sample_session(), -1);
-    CHECK(q.rfind(".FF.EEsxXC" + std::string(62, ' ') + " [100%]\n===", 0) == 0);
-    CHECK(contains(q, "\n2 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors, 1 crashed"
+    CHECK(q.rfind(".FF.E.EsxXC" + std::string(61, ' ') + " [100%]\n===", 0) == 0);
+    CHECK(contains(q, "\n2 failed, 3 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors, 1 crashed"
                       " in 0.05s\n"));
     const std::string qq = run_report(sample_session(), -2);
     CHECK(!contains(qq, " in 0.05s"));
@@ -442,6 +448,26 @@ void test_terminal_report_stops() {
                           "============================ no tests ran in 0.01s ============================="
                           "\n"));
     CHECK(session_exit_code(none) == kExitNoTestsCollected);
+}
+
+void test_failure_and_teardown_error() {
+    Session s;
+    s.records = {rec("t.py::test_both", tach::Outcome::Failed, "assert 1 == 2")};
+    s.records[0].teardown_failed = true;
+    s.records[0].longrepr = "call text\n\nteardown text";
+    s.collected = 1;
+    const std::string out = run_report(s, 0);
+    CHECK(contains(out, "t.py FE"));
+    CHECK(contains(out, " ERROR at teardown of test_both "));
+    CHECK(contains(out, "\nFAILED t.py::test_both - assert 1 == 2\nERROR t.py::test_both\n"));
+    CHECK(contains(out, " 1 failed, 1 error in "));
+    CHECK(session_exit_code(s) == kExitTestsFailed);
+    CHECK(failure_count(s.records[0]) == 2);
+
+    const std::string xml = render_junit_xml(s, "h");
+    CHECK(contains(xml, "errors=\"1\" failures=\"1\" skipped=\"0\" tests=\"2\""));
+    CHECK(contains(xml, "<failure message=\"assert 1 == 2\">call text\n\nteardown text</failure>"
+                        "<error message=\"failed on teardown\">"));
 }
 
 void test_terminal_report_crash_without_text() {
@@ -545,6 +571,7 @@ int main() {
     test_terminal_report_wraps_long_progress();
     test_terminal_report_stops();
     test_terminal_report_crash_without_text();
+    test_failure_and_teardown_error();
     test_exit_codes();
     test_junit_document();
     test_iso_timestamp();

@@ -23,6 +23,7 @@ struct TestRecord {
     std::string stderr_text;
     int signal = 0;
     int exit_status = -1;
+    bool teardown_failed = false;  // an error beside the outcome, as in pytest
 };
 
 enum class StopReason {

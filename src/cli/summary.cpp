@@ -17,17 +17,27 @@ void Tally::add(tach::Outcome outcome) {
     }
 }
 
+void Tally::add(const TestRecord &record) {
+    add(record.outcome);
+    if (record.teardown_failed)
+        errors++;
+}
+
 Tally Tally::of(const Session &session) {
     Tally tally;
     tally.errors = session.collect_errors.size();
     for (const TestRecord &record : session.records)
-        tally.add(record.outcome);
+        tally.add(record);
     return tally;
 }
 
 bool is_failure(tach::Outcome outcome) {
     return outcome == tach::Outcome::Failed || outcome == tach::Outcome::Error ||
            outcome == tach::Outcome::Crashed || outcome == tach::Outcome::Timeout;
+}
+
+int failure_count(const TestRecord &record) {
+    return (is_failure(record.outcome) ? 1 : 0) + (record.teardown_failed ? 1 : 0);
 }
 
 Color main_color(const Tally &tally, bool finished) {

@@ -23,6 +23,8 @@ struct Tally {
     std::size_t timeout = 0;
 
     void add(tach::Outcome outcome);
+    // The outcome, and one more error for a failed teardown.
+    void add(const TestRecord &record);
     // A failed, error, crashed or timed-out test (or collection error).
     bool any_failure() const { return failed + errors + crashed + timeout > 0; }
     bool empty() const {
@@ -34,6 +36,9 @@ struct Tally {
 
 // Whether an outcome counts towards -x / --maxfail (and exit status 1).
 bool is_failure(tach::Outcome outcome);
+// How many failures a test counts for, as pytest counts failed reports:
+// its outcome's and its teardown's.
+int failure_count(const TestRecord &record);
 
 // The colour of the closing line and of the progress percentages: red when
 // anything failed, yellow for xpasses, green when something passed (or the

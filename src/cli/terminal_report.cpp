@@ -19,6 +19,12 @@ bool is_failure_like(tach::Outcome outcome) {
            outcome == tach::Outcome::Timeout;
 }
 
+// The message of a failed teardown, where the result has it: the shim puts
+// the teardown's message in the result's only when nothing else claimed it.
+std::string teardown_message(const TestRecord &record) {
+    return record.outcome == tach::Outcome::Passed ? record.message : "";
+}
+
 bool shows_reason(tach::Outcome outcome) {
     return outcome == tach::Outcome::Skipped || outcome == tach::Outcome::XFailed ||
            outcome == tach::Outcome::XPassed;
@@ -101,8 +107,9 @@ void TerminalReport::progress_filler() {
 
 void TerminalReport::test_finished(const TestRecord &record) {
     done_++;
-    so_far_.add(record.outcome);
+    so_far_.add(record);
     const Style style = colored(outcome_color(record.outcome));
+    const Style error_style = colored(outcome_color(tach::Outcome::Error));
     if (verbosity_ > 0) {
         tw_.write(outcome_word(record.outcome), style);
         if (shows_reason(record.outcome)) {
@@ -114,8 +121,17 @@ void TerminalReport::test_finished(const TestRecord &record) {
                                      verbosity_ >= 2));
         }
         progress_filler();
+        if (record.teardown_failed) {
+            // pytest reports the failed teardown on a line of its own.
+            tw_.line();
+            tw_.write(record.nodeid + " ");
+            tw_.write(outcome_word(tach::Outcome::Error), error_style);
+            progress_filler();
+        }
     } else {
         tw_.write(std::string(1, outcome_letter(record.outcome)), style);
+        if (record.teardown_failed)
+            tw_.write(std::string(1, outcome_letter(tach::Outcome::Error)), error_style);
         if (done_ >= total_) {
             progress_filler();
         } else if (tw_.column() + kProgressWidth + 1 >= tw_.width()) {
@@ -160,7 +176,7 @@ void TerminalReport::section_body(const std::string &text, const std::string &ou
 void TerminalReport::errors_section(const Session &session) {
     bool any = !session.collect_errors.empty();
     for (const TestRecord &record : session.records)
-        any = any || record.outcome == tach::Outcome::Error;
+        any = any || record.outcome == tach::Outcome::Error || record.teardown_failed;
     if (!any)
         return;
     tw_.sep('=', "ERRORS");
@@ -169,11 +185,22 @@ void TerminalReport::errors_section(const Session &session) {
         section_body(error.text, "", "");
     }
     for (const TestRecord &record : session.records) {
-        if (record.outcome != tach::Outcome::Error)
-            continue;
-        const std::string phase = record.phase.empty() ? "setup" : record.phase;
-        tw_.sep('_', "ERROR at " + phase + " of " + head_line(record.nodeid), kHeadline);
-        section_body(body_text(record), record.stdout_text, record.stderr_text);
+        const std::string name = head_line(record.nodeid);
+        if (record.outcome == tach::Outcome::Error) {
+            const std::string phase = record.phase.empty() ? "setup" : record.phase;
+            tw_.sep('_', "ERROR at " + phase + " of " + name, kHeadline);
+            section_body(body_text(record), record.stdout_text, record.stderr_text);
+        }
+        if (record.teardown_failed && record.outcome != tach::Outcome::Error) {
+            tw_.sep('_', "ERROR at teardown of " + name, kHeadline);
+            if (is_failure_like(record.outcome)) {
+                // The result has one text for both: it is under FAILURES.
+                tw_.line("(the teardown's traceback follows the failure of " + name +
+                         " under FAILURES)");
+            } else {
+                section_body(record.longrepr, record.stdout_text, record.stderr_text);
+            }
+        }
     }
 }
 
@@ -206,7 +233,7 @@ void TerminalReport::short_summary(const Session &session) {
     // they happened.  Crashes and timeouts are failures.
     bool any = !session.collect_errors.empty();
     for (const TestRecord &record : session.records)
-        any = any || is_failure(record.outcome);
+        any = any || failure_count(record) > 0;
     if (!any)
         return;
     tw_.sep('=', "short test summary info");
@@ -222,6 +249,8 @@ void TerminalReport::short_summary(const Session &session) {
     for (const TestRecord &record : session.records) {
         if (record.outcome == tach::Outcome::Error)
             summary_line_for("ERROR", record.nodeid, record.message);
+        else if (record.teardown_failed)
+            summary_line_for("ERROR", record.nodeid, teardown_message(record));
     }
 }
 
