@@ -120,12 +120,12 @@ Element testcase_for(const TestRecord &record, SuiteStats &stats) {
     }
     if (record.teardown_failed && record.outcome != tach::Outcome::Error) {
         // pytest adds the teardown's <error> to the same testcase and counts
-        // it beside the outcome.  Its message is known only when the outcome
-        // left the result's message free (a pass).
+        // it beside the outcome.
         stats.errors++;
-        const std::string message = record.outcome == tach::Outcome::Passed
-                                        ? "failed on teardown with \"" + record.message + "\""
-                                        : std::string("failed on teardown");
+        const std::string reason = teardown_message(record);
+        const std::string message = reason.empty()
+                                        ? std::string("failed on teardown")
+                                        : "failed on teardown with \"" + reason + "\"";
         testcase.child(Element("error").attr("message", message).text(record.longrepr));
     }
     return testcase;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "session.hpp"
 #include "style.hpp"
 #include "tach.hpp"
 
@@ -38,6 +39,11 @@ std::string progress_text(std::size_t done, std::size_t total);
 std::string format_trimmed(std::string_view before, std::string_view text,
                            std::string_view after, std::size_t available,
                            bool untrimmed = false);
+
+// The message of a test's failed teardown, where the result carries it: a
+// result has one message, the teardown's only when the test itself passed.
+// "" when unknown.
+std::string teardown_message(const TestRecord &record);
 
 // pytest shows skip/xfail reasons without "Skipped: " / "reason: ".
 std::string_view bare_reason(std::string_view message);

@@ -19,12 +19,6 @@ bool is_failure_like(tach::Outcome outcome) {
            outcome == tach::Outcome::Timeout;
 }
 
-// The message of a failed teardown, where the result has it: the shim puts
-// the teardown's message in the result's only when nothing else claimed it.
-std::string teardown_message(const TestRecord &record) {
-    return record.outcome == tach::Outcome::Passed ? record.message : "";
-}
-
 bool shows_reason(tach::Outcome outcome) {
     return outcome == tach::Outcome::Skipped || outcome == tach::Outcome::XFailed ||
            outcome == tach::Outcome::XPassed;
