@@ -122,10 +122,10 @@ Element testcase_for(const TestRecord &record, SuiteStats &stats) {
         // pytest adds the teardown's <error> to the same testcase and counts
         // it beside the outcome.
         stats.errors++;
-        const std::string reason = teardown_message(record);
-        const std::string message = reason.empty()
+        const std::string teardown_reason = teardown_message(record);
+        const std::string message = teardown_reason.empty()
                                         ? std::string("failed on teardown")
-                                        : "failed on teardown with \"" + reason + "\"";
+                                        : "failed on teardown with \"" + teardown_reason + "\"";
         testcase.child(Element("error").attr("message", message).text(record.longrepr));
     }
     return testcase;
