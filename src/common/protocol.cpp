@@ -143,7 +143,80 @@ std::string encode(const Collected &m) {
 std::string encode(const Ack &m) {
     return Writer(MessageType::Ack).u32(m.status).str(m.message).finish();
 }
-std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid).finish(); }
+std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid).u32(m.isolation).finish(); }
+std::string encode(const RunnerReady &m) { return Writer(MessageType::RunnerReady).u32(m.pid).finish(); }
+std::string encode(const RunnerExited &m) {
+    return Writer(MessageType::RunnerExited).u32(m.pid).i32(m.wait_status).finish();
+}
+std::string encode(const Restored &m) {
+    return Writer(MessageType::Restored)
+        .u32(m.status).u32(static_cast<std::uint32_t>(m.pages)).u32(static_cast<std::uint32_t>(m.pages >> 32))
+        .f64(m.seconds).str(m.reason)
+        .finish();
+}
+
+namespace {
+
+// The same layout as Writer, into a caller's buffer.
+class FixedWriter {
+public:
+    FixedWriter(char *buf, std::size_t cap, MessageType type) : buf_(buf), cap_(cap) {
+        put_raw("\0\0\0\0", 4);
+        char t = static_cast<char>(type);
+        put_raw(&t, 1);
+    }
+    FixedWriter &u32(std::uint32_t v) {
+        char b[4];
+        for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+        put_raw(b, 4);
+        return *this;
+    }
+    FixedWriter &f64(double v) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        u32(static_cast<std::uint32_t>(bits));
+        return u32(static_cast<std::uint32_t>(bits >> 32));
+    }
+    FixedWriter &str(std::string_view s) {
+        u32(static_cast<std::uint32_t>(s.size()));
+        put_raw(s.data(), s.size());
+        return *this;
+    }
+    std::size_t finish() {
+        if (!ok_) return 0;
+        auto len = static_cast<std::uint32_t>(len_ - 4);
+        for (int i = 0; i < 4; ++i) buf_[i] = static_cast<char>((len >> (8 * i)) & 0xff);
+        return len_;
+    }
+
+private:
+    void put_raw(const char *p, std::size_t n) {
+        if (!ok_ || n > cap_ - len_) {
+            ok_ = false;
+            return;
+        }
+        std::memcpy(buf_ + len_, p, n);
+        len_ += n;
+    }
+    char *buf_;
+    std::size_t cap_;
+    std::size_t len_ = 0;
+    bool ok_ = true;
+};
+
+}  // namespace
+
+std::size_t encode_restored_into(char *buf, std::size_t cap, std::uint32_t status, std::uint64_t pages,
+                                 double seconds, std::string_view reason) {
+    return FixedWriter(buf, cap, MessageType::Restored)
+        .u32(status).u32(static_cast<std::uint32_t>(pages)).u32(static_cast<std::uint32_t>(pages >> 32))
+        .f64(seconds).str(reason)
+        .finish();
+}
+
+std::size_t encode_ack_into(char *buf, std::size_t cap, std::uint32_t status, std::string_view message) {
+    return FixedWriter(buf, cap, MessageType::Ack).u32(status).str(message).finish();
+}
 std::string encode(const Started &m) { return Writer(MessageType::Started).u32(m.pid).finish(); }
 std::string encode(const Result &m) {
     return Writer(MessageType::Result)
@@ -158,7 +231,7 @@ std::optional<MessageType> payload_type(std::string_view payload) {
     if (payload.empty()) return std::nullopt;
     auto t = static_cast<std::uint8_t>(payload[0]);
     if (t < static_cast<std::uint8_t>(MessageType::Hello) ||
-        t > static_cast<std::uint8_t>(MessageType::Shutdown))
+        t > static_cast<std::uint8_t>(MessageType::Restored))
         return std::nullopt;
     return static_cast<MessageType>(t);
 }
@@ -210,6 +283,31 @@ std::optional<Run> decode_run(std::string_view p) {
     Reader r(p, MessageType::Run);
     Run m;
     m.nodeid = r.str();
+    m.isolation = r.u32();
+    return finish(r, std::move(m));
+}
+std::optional<RunnerReady> decode_runner_ready(std::string_view p) {
+    Reader r(p, MessageType::RunnerReady);
+    RunnerReady m;
+    m.pid = r.u32();
+    return finish(r, m);
+}
+std::optional<RunnerExited> decode_runner_exited(std::string_view p) {
+    Reader r(p, MessageType::RunnerExited);
+    RunnerExited m;
+    m.pid = r.u32();
+    m.wait_status = r.i32();
+    return finish(r, m);
+}
+std::optional<Restored> decode_restored(std::string_view p) {
+    Reader r(p, MessageType::Restored);
+    Restored m;
+    m.status = r.u32();
+    std::uint64_t lo = r.u32();
+    std::uint64_t hi = r.u32();
+    m.pages = lo | (hi << 32);
+    m.seconds = r.f64();
+    m.reason = r.str();
     return finish(r, std::move(m));
 }
 std::optional<Started> decode_started(std::string_view p) {

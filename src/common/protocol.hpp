@@ -31,6 +31,10 @@ enum class MessageType : std::uint8_t {
     Result = 8,     // W->H  the test's result
     Restore = 9,    // H->W  back to the golden image
     Shutdown = 10,  // H->W  exit cleanly (no reply)
+    RunnerReady = 11,   // Z->H  a snapshot runner was forked; its socket
+                        //       comes with this frame (SCM_RIGHTS)
+    RunnerExited = 12,  // Z->H  the snapshot runner ended (wait status)
+    Restored = 13,      // R->H  the runner restored itself after a test
 };
 
 // Outcome codes on the wire; equal to tach_outcome's values.
@@ -75,6 +79,25 @@ struct Ack {
 
 struct Run {
     std::string nodeid;
+    std::uint32_t isolation = 0;  // fork or none: how the zygote runs it
+};
+
+struct RunnerReady {
+    std::uint32_t pid = 0;
+};
+
+struct RunnerExited {
+    std::uint32_t pid = 0;
+    std::int32_t wait_status = 0;
+};
+
+// Sent by a snapshot runner after each test.  status 0: restored exactly;
+// otherwise `reason` says why not, and the runner exits.
+struct Restored {
+    std::uint32_t status = 0;
+    std::uint64_t pages = 0;
+    double seconds = 0;
+    std::string reason;
 };
 
 struct Started {
@@ -105,7 +128,17 @@ std::string encode(const Ack &m);
 std::string encode(const Run &m);
 std::string encode(const Started &m);
 std::string encode(const Result &m);
+std::string encode(const RunnerReady &m);
+std::string encode(const RunnerExited &m);
+std::string encode(const Restored &m);
 std::string encode_empty(MessageType type);  // Snapshot, Restore, Shutdown
+
+// Allocation-free encoders for the snapshot runner, which must not touch
+// the heap between a restore and the next test.  Return the frame's size,
+// or 0 if `cap` is too small.
+std::size_t encode_restored_into(char *buf, std::size_t cap, std::uint32_t status, std::uint64_t pages,
+                                 double seconds, std::string_view reason);
+std::size_t encode_ack_into(char *buf, std::size_t cap, std::uint32_t status, std::string_view message);
 
 // The type of a payload (frame without its length prefix), if it has one.
 std::optional<MessageType> payload_type(std::string_view payload);
@@ -118,5 +151,8 @@ std::optional<Ack> decode_ack(std::string_view payload);
 std::optional<Run> decode_run(std::string_view payload);
 std::optional<Started> decode_started(std::string_view payload);
 std::optional<Result> decode_result(std::string_view payload);
+std::optional<RunnerReady> decode_runner_ready(std::string_view payload);
+std::optional<RunnerExited> decode_runner_exited(std::string_view payload);
+std::optional<Restored> decode_restored(std::string_view payload);
 
 }  // namespace tach::protocol

@@ -39,7 +39,8 @@ bool MemoryImage::is_excluded(const MapEntry &m, std::uintptr_t stack_addr) cons
     return false;
 }
 
-bool MemoryImage::capture(Arena &arena, std::uintptr_t stack_addr, RestoreError *err) {
+bool MemoryImage::prepare(Arena &arena, RestoreError *err) {
+    arena_ = &arena;
     arena_start_ = arena.begin();
     arena_end_ = arena.end();
     maps_fd_ = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -69,6 +70,12 @@ bool MemoryImage::capture(Arena &arena, std::uintptr_t stack_addr, RestoreError 
     text_ = static_cast<char *>(arena.allocate(text_cap_, kPage));
     if (!current_ || !expected_ || !tracked_ || !blocks_ || !regions_ || !text_)
         return fail(err, "the engine arena is too small for the mapping tables");
+    return true;
+}
+
+bool MemoryImage::capture(std::uintptr_t stack_addr, RestoreError *err) {
+    if (!arena_) return fail(err, "capture() before prepare()");
+    Arena &arena = *arena_;
 
     // The text form names the special mappings; read it once here.
     long n = read_maps_text(maps_fd_, text_, text_cap_, current_, current_cap_);

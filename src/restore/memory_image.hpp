@@ -31,9 +31,14 @@ struct MemoryStats {
 
 class MemoryImage {
 public:
-    // Everything the image keeps lives in `arena`.  `stack_addr` is an
-    // address on the running stack (its mapping is never tracked).
-    bool capture(Arena &arena, std::uintptr_t stack_addr, RestoreError *err);
+    // Opens the image's fds (userfaultfd, pagemap, maps), checks the
+    // kernel's features and allocates its tables in `arena`, where
+    // everything the image keeps lives.  Separate from capture() so the
+    // fd table can be saved in between with these fds known.
+    bool prepare(Arena &arena, RestoreError *err);
+    // Takes the golden image.  `stack_addr` is an address on the running
+    // stack (its mapping is never tracked).
+    bool capture(std::uintptr_t stack_addr, RestoreError *err);
     bool restore(std::uintptr_t stack_addr, MemoryStats *stats, RestoreError *err);
     // Compares every tracked byte with the golden copy.  On a difference
     // returns false with *bad_addr set.
@@ -74,6 +79,7 @@ private:
         return b.golden + (addr - b.start);
     }
 
+    Arena *arena_ = nullptr;
     int uffd_ = -1;
     int pagemap_fd_ = -1;
     int maps_fd_ = -1;

@@ -80,7 +80,9 @@ int Engine::start_worker(protocol::Collected *collected) {
     init.project_root = options_.project_root;
     init.python = options_.python;
     init.shim_dir = options_.shim_dir;
-    init.isolation = static_cast<std::uint32_t>(options_.isolation);
+    // AUTO may become snapshot: the zygote must be ready to fork runners.
+    init.isolation = static_cast<std::uint32_t>(
+        options_.isolation == TACH_ISOLATION_AUTO ? TACH_ISOLATION_SNAPSHOT : options_.isolation);
     init.args = options_.args;
     if (worker_->send(protocol::encode(init)) != 0) return worker_failure("before it could be initialised");
 
@@ -130,6 +132,7 @@ int Engine::request_ack(protocol::MessageType type) {
 // node ids the caller holds would no longer mean the same tests.
 int Engine::ensure_worker() {
     if (worker_) return TACH_OK;
+    runner_.reset();
     protocol::Collected collected;
     int status = start_worker(&collected);
     if (status != TACH_OK) {
@@ -142,7 +145,47 @@ int Engine::ensure_worker() {
                     "cannot replace the worker: the project now collects different tests "
                     "(were files changed during the run?)");
     }
-    if (snapshotted_) return request_ack(protocol::MessageType::Snapshot);
+    if (snapshotted_ && effective_ != TACH_ISOLATION_SNAPSHOT) return request_ack(protocol::MessageType::Snapshot);
+    return TACH_OK;
+}
+
+// Asks the zygote for a snapshot runner and waits until it has taken its
+// golden image.  TACH_EUNSUPPORTED (with the runner's reason) when in-place
+// restore is not possible here.
+int Engine::ensure_runner() {
+    if (runner_) return TACH_OK;
+    if (int status = ensure_worker(); status != TACH_OK) return status;
+    if (worker_->send(protocol::encode_empty(protocol::MessageType::Snapshot)) != 0)
+        return worker_failure("(connection lost)");
+    std::string payload;
+    for (;;) {
+        if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
+            return worker_failure("while starting a snapshot runner");
+        auto type = protocol::payload_type(payload);
+        if (type == protocol::MessageType::RunnerExited) continue;  // an earlier runner's end
+        if (type != protocol::MessageType::RunnerReady || !protocol::decode_runner_ready(payload))
+            return worker_failure("sent an unexpected reply to a snapshot request");
+        break;
+    }
+    UniqueFd fd = worker_->control().take_received_fd();
+    if (!fd) return worker_failure("did not pass the snapshot runner's socket");
+    runner_.emplace(std::move(fd));
+    auto event = worker_->next_frame(*runner_, -1, &payload);
+    std::optional<protocol::Ack> ack;
+    if (event == WorkerProcess::Event::Frame) {
+        if (protocol::payload_type(payload) == protocol::MessageType::Restored) {
+            // The runner refused: it reports why in a Restored frame and exits.
+            auto refused = protocol::decode_restored(payload);
+            runner_.reset();
+            return fail(TACH_EUNSUPPORTED, refused ? refused->reason : "the snapshot runner failed");
+        }
+        ack = protocol::decode_ack(payload);
+    }
+    if (!ack) {
+        runner_.reset();
+        return fail(TACH_EUNSUPPORTED, "the snapshot runner died before taking its golden image");
+    }
+    golden_description_ = ack->message;
     return TACH_OK;
 }
 
@@ -150,7 +193,26 @@ int Engine::snapshot() {
     if (failed_) return fail(TACH_EMISUSE, "tach_snapshot: the engine failed to initialise");
     if (snapshotted_) return TACH_OK;
     if (int status = ensure_worker(); status != TACH_OK) return status;
-    if (int status = request_ack(protocol::MessageType::Snapshot); status != TACH_OK) return status;
+    if (options_.isolation == TACH_ISOLATION_AUTO || options_.isolation == TACH_ISOLATION_SNAPSHOT) {
+        int status = ensure_runner();
+        if (status == TACH_OK) {
+            effective_ = TACH_ISOLATION_SNAPSHOT;
+            isolation_reason_ = "in-place restore after each test (" + golden_description_ + ")";
+        } else if (status == TACH_EUNSUPPORTED && options_.isolation == TACH_ISOLATION_AUTO) {
+            effective_ = TACH_ISOLATION_FORK;
+            isolation_reason_ = "fork per test: snapshot isolation is unavailable here: " + error_;
+            error_.clear();
+        } else {
+            return status;
+        }
+    } else {
+        effective_ = options_.isolation;
+        isolation_reason_ = effective_ == TACH_ISOLATION_FORK ? "fork per test (requested)"
+                                                              : "no isolation: tests share one interpreter (requested)";
+    }
+    if (effective_ != TACH_ISOLATION_SNAPSHOT) {
+        if (int status = request_ack(protocol::MessageType::Snapshot); status != TACH_OK) return status;
+    }
     snapshotted_ = true;
     return TACH_OK;
 }
@@ -158,20 +220,66 @@ int Engine::snapshot() {
 int Engine::restore() {
     if (failed_) return fail(TACH_EMISUSE, "tach_restore: the engine failed to initialise");
     if (!snapshotted_) return fail(TACH_EMISUSE, "tach_restore: call tach_snapshot first");
-    if (!dirty_) return TACH_OK;
-    if (int status = request_ack(protocol::MessageType::Restore); status != TACH_OK) return status;
-    dirty_ = false;
+    // Fork mode never touches the zygote, none mode keeps effects by
+    // definition, and a snapshot runner restores itself after every test
+    // (tach_run_test waits for that).  Nothing is left to do.
     return TACH_OK;
 }
 
-protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
+std::string Engine::timeout_text() const {
+    return "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
+           " and was killed; where it was:\n" + worker_->traceback_text();
+}
+
+// The process that ran the test died before the test's result arrived.
+void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start) {
+    protocol::Result &result = run.result;
+    result.duration = monotonic_seconds() - start;
+    result.phase = "call";
+    if (timed_out) {
+        result.outcome = protocol::Outcome::Timeout;
+        result.signal = SIGKILL;
+        result.message = "timeout after " + seconds_text(options_.timeout_seconds);
+        result.longrepr = timeout_text();
+    } else {
+        result.outcome = protocol::Outcome::Crashed;
+        if (wait_status >= 0 && WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
+        if (wait_status >= 0 && WIFEXITED(wait_status)) result.exit_status = WEXITSTATUS(wait_status);
+        result.message = "test process " + describe_wait_status(wait_status) + " while running the test";
+        result.longrepr = result.message;
+    }
+}
+
+// Waits (briefly) for the zygote to report how the snapshot runner ended.
+int Engine::runner_wait_status() {
+    std::string payload;
+    double deadline = monotonic_seconds() + kReportAfterKillSeconds;
+    while (worker_) {
+        auto event = worker_->next_frame(deadline, &payload);
+        if (event != WorkerProcess::Event::Frame) break;
+        if (auto exited = protocol::decode_runner_exited(payload)) return exited->wait_status;
+    }
+    return -1;
+}
+
+TestRun Engine::run_once(const std::string &nodeid, int *status) {
     *status = TACH_OK;
-    protocol::Result result;
-    result.nodeid = nodeid;
+    TestRun run;
+    run.result.nodeid = nodeid;
+    const bool in_runner = effective_ == TACH_ISOLATION_SNAPSHOT;
+    Channel &channel = in_runner ? *runner_ : worker_->control();
     worker_->take_stderr();  // only this test's output counts
-    if (worker_->send(protocol::encode(protocol::Run{nodeid})) != 0) {
+    protocol::Run request{nodeid, static_cast<std::uint32_t>(effective_)};
+    if (channel.send(protocol::encode(request)) != 0) {
+        if (in_runner) {
+            runner_.reset();
+            run.restore.replaced = true;
+            run.restore.replace_reason = "the snapshot runner was gone before the test";
+            blame_test_for_death(run, false, runner_wait_status(), monotonic_seconds());
+            return run;
+        }
         *status = worker_failure("before the test could be sent");
-        return result;
+        return run;
     }
 
     const double start = monotonic_seconds();
@@ -180,33 +288,48 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
     enum class Stage { Running, Dumping, Killed } stage = Stage::Running;
     double dump_started = 0;
     std::size_t traceback_size = 0;
+    bool have_result = false;
     std::string payload;
     for (;;) {
-        auto event = worker_->next_frame(deadline, &payload);
+        auto event = worker_->next_frame(channel, deadline, &payload);
         if (event == WorkerProcess::Event::Frame) {
             auto type = protocol::payload_type(payload);
-            if (type == protocol::MessageType::Started) {
+            if (type == protocol::MessageType::Started && !have_result) {
                 auto started = protocol::decode_started(payload);
                 if (!started) break;
                 test_pid = static_cast<pid_t>(started->pid);
                 if (options_.timeout_seconds > 0) deadline = monotonic_seconds() + options_.timeout_seconds;
                 continue;
             }
-            if (type == protocol::MessageType::Result) {
+            if (type == protocol::MessageType::Result && !have_result) {
                 auto got = protocol::decode_result(payload);
                 if (!got) break;
-                result = std::move(*got);
+                run.result = std::move(*got);
                 if (stage != Stage::Running) {
                     // The zygote saw its child die of our SIGKILL.
-                    result.outcome = protocol::Outcome::Timeout;
-                    result.longrepr = "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
-                                      " and was killed; where it was:\n" + worker_->traceback_text();
-                    result.message = "timeout after " + seconds_text(options_.timeout_seconds);
+                    run.result.outcome = protocol::Outcome::Timeout;
+                    run.result.longrepr = timeout_text();
+                    run.result.message = "timeout after " + seconds_text(options_.timeout_seconds);
                 }
-                if (result.outcome == protocol::Outcome::Crashed ||
-                    result.outcome == protocol::Outcome::Timeout)
-                    result.stderr_text += worker_->take_stderr();
-                return result;
+                if (run.result.outcome == protocol::Outcome::Crashed ||
+                    run.result.outcome == protocol::Outcome::Timeout)
+                    run.result.stderr_text += worker_->take_stderr();
+                if (!in_runner) return run;
+                have_result = true;
+                deadline = -1;  // restoring is not the test's time
+                continue;
+            }
+            if (type == protocol::MessageType::Restored && in_runner && have_result) {
+                auto restored = protocol::decode_restored(payload);
+                if (!restored) break;
+                run.restore.pages = restored->pages;
+                run.restore.seconds = restored->seconds;
+                if (restored->status != TACH_OK) {
+                    run.restore.replaced = true;
+                    run.restore.replace_reason = restored->reason;
+                    runner_.reset();  // it exits; the zygote reports that later
+                }
+                return run;
             }
             break;  // anything else is a protocol violation
         }
@@ -215,7 +338,7 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
                 ::kill(test_pid, SIGUSR2);
                 stage = Stage::Dumping;
                 dump_started = monotonic_seconds();
-                deadline = monotonic_seconds() + 0.05;
+                deadline = dump_started + 0.05;
                 continue;
             }
             if (stage == Stage::Dumping) {
@@ -232,46 +355,51 @@ protocol::Result Engine::run_on_worker(const std::string &nodeid, int *status) {
                 deadline = monotonic_seconds() + kReportAfterKillSeconds;
                 continue;
             }
-            // The zygote did not report its killed child: it is stuck too.
-            break;
+            break;  // the zygote did not report its killed child: it is stuck too
         }
-        // Eof / malformed / protocol violation: the process running the test
-        // (none mode) or the zygote died.  The test is blamed for it.
+        if (in_runner) {
+            // The runner died: it ran the test (crash, timeout) or was
+            // restoring.  The zygote reports how it ended.
+            std::string stderr_text = worker_->take_stderr();
+            runner_.reset();
+            int wait_status = runner_wait_status();
+            run.restore.replaced = true;
+            if (have_result) {
+                run.restore.replace_reason = "the snapshot runner " + describe_wait_status(wait_status) +
+                                             " while restoring";
+                return run;
+            }
+            blame_test_for_death(run, stage != Stage::Running, wait_status, start);
+            run.result.stderr_text = stderr_text;
+            run.restore.replace_reason = stage != Stage::Running ? "the test timed out" : "the test crashed the runner";
+            return run;
+        }
+        // Eof / malformed: the process running the test (none mode) or the
+        // zygote died.  The test is blamed for it.
         std::string stderr_text = worker_->take_stderr();
-        std::string traceback = worker_->traceback_text();
         int wait_status = worker_->kill_and_reap();
         worker_.reset();
-        result.duration = monotonic_seconds() - start;
-        result.phase = "call";
-        result.stderr_text = stderr_text;
-        if (stage != Stage::Running) {
-            result.outcome = protocol::Outcome::Timeout;
-            result.signal = SIGKILL;
-            result.message = "timeout after " + seconds_text(options_.timeout_seconds);
-            result.longrepr = "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
-                              " and was killed; where it was:\n" + traceback;
-        } else {
-            result.outcome = protocol::Outcome::Crashed;
-            if (wait_status >= 0 && WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
-            if (wait_status >= 0 && WIFEXITED(wait_status)) result.exit_status = WEXITSTATUS(wait_status);
-            result.message = "worker " + describe_wait_status(wait_status) + " while running the test";
-            result.longrepr = result.message;
-            if (event == WorkerProcess::Event::Malformed || event == WorkerProcess::Event::Frame)
-                result.longrepr += " (after sending a malformed message)";
-        }
-        return result;
+        blame_test_for_death(run, stage != Stage::Running, wait_status, start);
+        run.result.stderr_text = stderr_text;
+        if (event == WorkerProcess::Event::Malformed) run.result.longrepr += " (after sending a malformed message)";
+        run.restore.replaced = true;
+        run.restore.replace_reason = "the worker died with the test";
+        return run;
     }
-    // Protocol violation or a zygote that hangs: replace the worker.
+    // Protocol violation or a worker that hangs: replace the whole worker.
     std::string stderr_text = worker_->take_stderr();
     worker_->kill_and_reap();
     worker_.reset();
-    result.duration = monotonic_seconds() - start;
-    result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
-    result.message = stage != Stage::Running ? "timeout; the worker did not recover and was replaced"
-                                             : "the worker broke the protocol and was replaced";
-    result.longrepr = result.message;
-    result.stderr_text = stderr_text;
-    return result;
+    runner_.reset();
+    run.result.duration = monotonic_seconds() - start;
+    run.result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
+    run.result.message = stage != Stage::Running ? "timeout; the worker did not recover and was replaced"
+                                                 : "the worker broke the protocol and was replaced";
+    run.result.longrepr = run.result.message;
+    run.result.stderr_text = stderr_text;
+    run.restore.replaced = true;
+    run.restore.replace_reason = run.result.message;
+    return run;
 }
 
 int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
@@ -279,21 +407,11 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     if (!snapshotted_) return fail(TACH_EMISUSE, "tach_run_test: call tach_snapshot before running tests");
     if (index_.find(nodeid) == index_.end())
         return fail(TACH_ENOTFOUND, "tach_run_test: '" + nodeid + "' is not a collected test");
-    if (int status = ensure_worker(); status != TACH_OK) return status;
-    if (dirty_) {
-        if (int status = restore(); status != TACH_OK) return status;
-    }
-    int status = TACH_OK;
-    auto result = std::make_unique<TestRun>();
-    result->result = run_on_worker(nodeid, &status);
+    int status = effective_ == TACH_ISOLATION_SNAPSHOT ? ensure_runner() : ensure_worker();
     if (status != TACH_OK) return status;
-    if (!worker_) {
-        // The process that ran the test died with it: the next test gets a
-        // fresh worker.
-        result->restore.replaced = true;
-        result->restore.replace_reason = "the worker died with the test";
-    }
-    *out = std::move(result);
+    auto run = std::make_unique<TestRun>(run_once(nodeid, &status));
+    if (status != TACH_OK) return status;
+    *out = std::move(run);
     return TACH_OK;
 }
 

@@ -61,7 +61,9 @@ public:
     void clear_error() { error_.clear(); }
     bool failed() const { return failed_; }
 
-    tach_isolation isolation() const { return options_.isolation; }
+    // The mode in effect (decided by snapshot(); AUTO before) and why.
+    tach_isolation isolation() const { return effective_; }
+    const std::string &isolation_reason() const { return isolation_reason_; }
     const std::string &python_version() const { return python_version_; }
     const std::string &pytest_version() const { return pytest_version_; }
     const std::vector<std::string> &nodeids() const { return nodeids_; }
@@ -71,16 +73,23 @@ public:
 private:
     int start_worker(protocol::Collected *collected);
     int ensure_worker();
+    int ensure_runner();
     int request_ack(protocol::MessageType type);
     void discard_worker();
     int worker_failure(const std::string &what);
-    protocol::Result run_on_worker(const std::string &nodeid, int *status);
+    TestRun run_once(const std::string &nodeid, int *status);
+    void blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start);
+    int runner_wait_status();
+    std::string timeout_text() const;
 
     EngineOptions options_;
     std::optional<WorkerProcess> worker_;
+    std::optional<Channel> runner_;  // snapshot isolation: the runner's socket
+    tach_isolation effective_ = TACH_ISOLATION_AUTO;
+    std::string isolation_reason_;
+    std::string golden_description_;
     bool failed_ = false;
     bool snapshotted_ = false;
-    bool dirty_ = false;
     std::string error_;
     std::string python_version_;
     std::string pytest_version_;

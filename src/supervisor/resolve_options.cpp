@@ -50,15 +50,10 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
     switch (opts->isolation) {
     case TACH_ISOLATION_AUTO:
     case TACH_ISOLATION_FORK:
-        out->isolation = TACH_ISOLATION_FORK;
-        break;
     case TACH_ISOLATION_NONE:
-        out->isolation = TACH_ISOLATION_NONE;
-        break;
     case TACH_ISOLATION_SNAPSHOT:
-        *message = "tach_init: snapshot isolation is not available in this build yet; "
-                   "use TACH_ISOLATION_FORK (or AUTO)";
-        return TACH_EUNSUPPORTED;
+        out->isolation = opts->isolation;
+        break;
     default:
         *message = "tach_init: unknown isolation mode " + std::to_string(static_cast<int>(opts->isolation));
         return TACH_EINVAL;

@@ -52,7 +52,11 @@ int spawn_now(const SpawnRequest &req, pid_t *pid) {
         std::vector<char *> argv;
         for (const auto &a : req.argv) argv.push_back(const_cast<char *>(a.c_str()));
         argv.push_back(nullptr);
-        rc = posix_spawn(pid, req.path.c_str(), &actions, &attr, argv.data(), environ);
+        std::vector<char *> envp;
+        for (const auto &e : req.extra_env) envp.push_back(const_cast<char *>(e.c_str()));
+        for (char **e = environ; e && *e; ++e) envp.push_back(*e);
+        envp.push_back(nullptr);
+        rc = posix_spawn(pid, req.path.c_str(), &actions, &attr, argv.data(), envp.data());
     }
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);

@@ -22,6 +22,7 @@ struct SpawnRequest {
     int stdout_fd = -1;                      // -1: /dev/null
     int stderr_fd = -1;                      // -1: /dev/null
     bool new_process_group = true;           // so a terminal's Ctrl-C reaches only the host
+    std::vector<std::string> extra_env;      // "NAME=value" added to the host's environment
 };
 
 // posix_spawn()s the request on the spawner thread.  Returns 0 and sets

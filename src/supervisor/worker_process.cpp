@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "supervisor/spawner.hpp"
@@ -67,17 +68,20 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
                 std::to_string(kChildTracebackFd), "--host-pid", std::to_string(getpid())};
     req.fds = {{worker_end.get(), kChildSocketFd}, {traceback.get(), kChildTracebackFd}};
     req.stderr_fd = err_write.get();
+    // Every symbol bound at load time, in every library and extension the
+    // worker ever loads: lazy PLT binding would otherwise write GOT slots
+    // during tests, which restore rolls back and verification reports.
+    // The worker drops the variable again before Python starts.
+    if (!std::getenv("LD_BIND_NOW")) req.extra_env = {"LD_BIND_NOW=1", "TACH_WORKER_UNSET_LD_BIND_NOW=1"};
     pid_t pid = -1;
     if (int rc = spawn_process(req, &pid)) {
         *error = "cannot start worker " + worker_path + ": " + std::strerror(rc);
         return rc;
     }
-    fcntl(host_end.get(), F_SETFL, fcntl(host_end.get(), F_GETFL) | O_NONBLOCK);
     fcntl(err_read.get(), F_SETFL, fcntl(err_read.get(), F_GETFL) | O_NONBLOCK);
 
-    WorkerProcess w;
+    WorkerProcess w(std::move(host_end));
     w.pid_ = pid;
-    w.socket_ = std::move(host_end);
     w.stderr_ = std::move(err_read);
     w.traceback_ = std::move(traceback);
     out->emplace(std::move(w));
@@ -88,32 +92,13 @@ WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
       reaped_(o.reaped_),
       wait_status_(o.wait_status_),
-      socket_(std::move(o.socket_)),
+      control_(std::move(o.control_)),
       stderr_(std::move(o.stderr_)),
       traceback_(std::move(o.traceback_)),
-      splitter_(std::move(o.splitter_)),
-      eof_(o.eof_),
       stderr_text_(std::move(o.stderr_text_)) {}
 
 WorkerProcess::~WorkerProcess() {
     if (pid_ > 0) kill_and_reap();
-}
-
-int WorkerProcess::send(std::string_view frame) {
-    // The socket is non-blocking for the poll loop; writes wait for room.
-    while (!frame.empty()) {
-        ssize_t n = ::send(socket_.get(), frame.data(), frame.size(), MSG_NOSIGNAL);
-        if (n >= 0) {
-            frame.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) return errno;
-        pollfd p = {socket_.get(), POLLOUT, 0};
-        ::poll(&p, 1, 100);
-        drain_stderr();
-    }
-    return 0;
 }
 
 void WorkerProcess::drain_stderr() {
@@ -133,14 +118,14 @@ void WorkerProcess::drain_stderr() {
     }
 }
 
-WorkerProcess::Event WorkerProcess::next_frame(double deadline, std::string *payload) {
+WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline, std::string *payload) {
     for (;;) {
-        if (auto p = splitter_.next()) {
+        if (auto p = channel.next_payload()) {
             *payload = std::move(*p);
             return Event::Frame;
         }
-        if (splitter_.malformed()) return Event::Malformed;
-        if (eof_) {
+        if (channel.malformed()) return Event::Malformed;
+        if (channel.eof()) {
             drain_stderr();
             return Event::Eof;
         }
@@ -153,27 +138,14 @@ WorkerProcess::Event WorkerProcess::next_frame(double deadline, std::string *pay
             }
             timeout_ms = static_cast<int>(std::ceil(left * 1000.0));
         }
-        pollfd fds[2] = {{socket_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}};
+        pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}};
         int n = ::poll(fds, stderr_ ? 2 : 1, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
-            eof_ = true;
-            continue;
+            return Event::Eof;
         }
         if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[65536];
-            for (;;) {
-                ssize_t got = ::recv(socket_.get(), buf, sizeof buf, 0);
-                if (got > 0) {
-                    splitter_.append(std::string_view(buf, static_cast<std::size_t>(got)));
-                    continue;
-                }
-                if (got < 0 && errno == EINTR) continue;
-                if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof_ = true;
-                break;
-            }
-        }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) channel.read_available();
     }
 }
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/frame_io.hpp"
 #include "common/unique_fd.hpp"
+#include "supervisor/channel.hpp"
 
 namespace tach {
 
@@ -28,13 +28,16 @@ public:
 
     pid_t pid() const { return pid_; }
 
-    // Sends one frame.  Returns 0 or an errno value (EPIPE: worker gone).
-    int send(std::string_view frame);
+    // Sends one frame to the zygote.  0 or an errno value (EPIPE: gone).
+    int send(std::string_view frame) { return control_.send(frame); }
 
     enum class Event { Frame, Eof, Timeout, Malformed };
-    // Waits for the next frame until `deadline` (CLOCK_MONOTONIC seconds;
-    // < 0: no limit), draining the worker's stderr meanwhile.
-    Event next_frame(double deadline, std::string *payload);
+    // Waits for the next frame on `channel` (the zygote's, or a snapshot
+    // runner's) until `deadline` (CLOCK_MONOTONIC seconds; < 0: no limit),
+    // draining the worker's stderr meanwhile.
+    Event next_frame(Channel &channel, double deadline, std::string *payload);
+    Event next_frame(double deadline, std::string *payload) { return next_frame(control_, deadline, payload); }
+    Channel &control() { return control_; }
 
     // What the worker wrote to stderr since the last call (bounded).
     std::string take_stderr();
@@ -50,18 +53,16 @@ public:
     std::optional<int> wait_exit(double seconds);
 
 private:
-    WorkerProcess() = default;
+    explicit WorkerProcess(UniqueFd control) : control_(std::move(control)) {}
     void drain_stderr();
     int reap(bool block);
 
     pid_t pid_ = -1;
     bool reaped_ = false;
     int wait_status_ = -1;
-    UniqueFd socket_;
+    Channel control_;
     UniqueFd stderr_;
     UniqueFd traceback_;
-    FrameSplitter splitter_;
-    bool eof_ = false;
     std::string stderr_text_;
 };
 

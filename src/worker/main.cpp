@@ -117,6 +117,12 @@ int main(int argc, char **argv) {
     if (getppid() != host_pid) return 1;  // the host is already gone
     signal(SIGPIPE, SIG_IGN);
 
+    // ld.so has read LD_BIND_NOW already; the tests must not see it.
+    if (std::getenv("TACH_WORKER_UNSET_LD_BIND_NOW")) {
+        unsetenv("LD_BIND_NOW");
+        unsetenv("TACH_WORKER_UNSET_LD_BIND_NOW");
+    }
+
     auto &ctx = worker::context();
     ctx.socket_fd = socket_fd;
     ctx.traceback_fd = traceback_fd;

@@ -1,6 +1,9 @@
 #include "worker/serve_loop.hpp"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "common/frame_io.hpp"
 #include "common/protocol.hpp"
@@ -8,6 +11,7 @@
 #include "worker/context.hpp"
 #include "worker/fork_runner.hpp"
 #include "worker/run_in_process.hpp"
+#include "worker/snapshot_runner.hpp"
 
 namespace tach::worker {
 namespace {
@@ -21,36 +25,67 @@ int run_here(PyObject *runner, const std::string &nodeid, int fd) {
     return write_all(fd, protocol::encode(r)) == 0 ? 0 : -1;
 }
 
+// Waits until a request arrives (true) or the snapshot runner exits (false).
+bool wait_for_request(int fd, const RunnerWatch &watch) {
+    if (!watch.active() || watch.pidfd < 0) return true;
+    for (;;) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {watch.pidfd, POLLIN, 0}};
+        int n;
+        Py_BEGIN_ALLOW_THREADS
+        n = ::poll(fds, 2, -1);
+        Py_END_ALLOW_THREADS
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return true;
+        if (fds[0].revents) return true;  // requests first: the runner's end is reported after
+        if (fds[1].revents) return false;
+    }
+}
+
 }  // namespace
 
 int serve(PyObject *runner) {
     const int fd = context().socket_fd;
+    RunnerWatch watch;
     for (;;) {
+        if (!wait_for_request(fd, watch)) {
+            if (report_runner_exit(fd, &watch) != 0) return -1;
+            continue;
+        }
         ReadFrame frame;
         Py_BEGIN_ALLOW_THREADS
         frame = read_frame_blocking(fd);
         Py_END_ALLOW_THREADS
-        if (frame.status == ReadStatus::Eof) return 0;
-        if (frame.status != ReadStatus::Ok) return -1;
+        if (frame.status != ReadStatus::Ok) {
+            stop_snapshot_runner(&watch);
+            return frame.status == ReadStatus::Eof ? 0 : -1;
+        }
         auto type = protocol::payload_type(frame.payload);
         if (!type) return -1;
         switch (*type) {
         case protocol::MessageType::Snapshot:
+            if (context().isolation == TACH_ISOLATION_SNAPSHOT) {
+                // A new runner is wanted (the first, or a replacement).
+                stop_snapshot_runner(&watch);
+                if (spawn_snapshot_runner(runner, fd, &watch) != 0) return -1;
+            } else if (ack(fd) != 0) {
+                return -1;
+            }
+            break;
         case protocol::MessageType::Restore:
             // Fork mode leaves the zygote pristine; none mode keeps effects
-            // by definition.  In-place restore will hook in here.
+            // by definition; a snapshot runner restores itself.
             if (ack(fd) != 0) return -1;
             break;
         case protocol::MessageType::Run: {
             auto run = protocol::decode_run(frame.payload);
             if (!run) return -1;
-            int rc = context().isolation == TACH_ISOLATION_NONE
-                         ? run_here(runner, run->nodeid, fd)
-                         : run_forked(runner, run->nodeid, fd);
+            int rc = run->isolation == TACH_ISOLATION_NONE ? run_here(runner, run->nodeid, fd)
+                                                           : run_forked(runner, run->nodeid, fd);
             if (rc != 0) return -1;
             break;
         }
         case protocol::MessageType::Shutdown:
+            stop_snapshot_runner(&watch);
             return 0;
         default:
             return -1;

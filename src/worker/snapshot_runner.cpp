@@ -1,0 +1,250 @@
+#include "worker/snapshot_runner.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "common/frame_io.hpp"
+#include "common/protocol.hpp"
+#include "restore/arena.hpp"
+#include "restore/children.hpp"
+#include "restore/fd_table.hpp"
+#include "restore/memory_image.hpp"
+#include "restore/process_state.hpp"
+#include "restore/signal_state.hpp"
+#include "restore/threads.hpp"
+#include "tach.h"
+#include "worker/context.hpp"
+#include "worker/run_in_process.hpp"
+
+namespace tach::worker {
+namespace {
+
+// Address space for the engine's own state and the golden copy.  Reserved
+// with MAP_NORESERVE: only what is touched costs memory.
+constexpr std::size_t kArenaBytes = std::size_t{16} << 30;
+constexpr std::size_t kRequestBytes = 1 << 20;
+
+// Everything the runner must remember across restores.  It lives in the
+// arena, which restore never touches; the pointer to it is set before the
+// golden image is taken and never changes afterwards.
+struct RunnerState {
+    restore::MemoryImage memory;
+    restore::FdTable fds;
+    restore::SignalState signals;
+    restore::ProcessState process;
+    char *request;  // kRequestBytes: the current request frame
+    bool verify;
+    std::uint64_t restores;
+};
+
+RunnerState *g_runner = nullptr;
+
+double now_seconds() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Blocking read of exactly n bytes; false on EOF or error.  No allocation.
+bool read_exact(int fd, char *out, std::size_t n) {
+    std::size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::read(fd, out + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        got += static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+// Reads one request frame into the arena buffer; returns its payload size
+// or 0 on EOF / error / oversize.
+std::size_t read_request(int fd) {
+    unsigned char len_bytes[4];
+    if (!read_exact(fd, reinterpret_cast<char *>(len_bytes), 4)) return 0;
+    std::uint32_t len = static_cast<std::uint32_t>(len_bytes[0]) | static_cast<std::uint32_t>(len_bytes[1]) << 8 |
+                        static_cast<std::uint32_t>(len_bytes[2]) << 16 | static_cast<std::uint32_t>(len_bytes[3]) << 24;
+    if (len == 0 || len > kRequestBytes) return 0;
+    return read_exact(fd, g_runner->request, len) ? len : 0;
+}
+
+void send_frame(int fd, const char *buf, std::size_t len) {
+    if (len == 0 || write_all(fd, std::string_view(buf, len)) != 0) _exit(2);
+}
+
+[[noreturn]] void fail_and_exit(int fd, const char *reason, int sys_errno) {
+    char text[512];
+    if (sys_errno)
+        std::snprintf(text, sizeof text, "%s: %s", reason, std::strerror(sys_errno));
+    else
+        std::snprintf(text, sizeof text, "%s", reason);
+    char buf[1024];
+    std::size_t n = protocol::encode_restored_into(buf, sizeof buf, TACH_ERROR, 0, 0, text);
+    if (n) write_all(fd, std::string_view(buf, n));
+    _exit(3);
+}
+
+// Runs one test; every heap object it creates is gone when it returns, so
+// nothing on this stack refers to memory the restore is about to roll back.
+void serve_one_test(PyObject *runner, int fd, std::size_t request_len) {
+    auto run = protocol::decode_run(std::string_view(g_runner->request, request_len));
+    if (!run) _exit(2);
+    if (write_all(fd, protocol::encode(protocol::Started{static_cast<std::uint32_t>(getpid())})) != 0) _exit(2);
+    protocol::Result r = run_in_process(runner, run->nodeid, /*forked=*/true);
+    if (write_all(fd, protocol::encode(r)) != 0) _exit(2);
+}
+
+// The whole restore, in the order that keeps each step from undoing
+// another: no signal handler may run and no child may be reaped behind our
+// back (signals first), kernel objects before memory (their syscalls may
+// touch libc's memory), memory, then the mask last.
+void restore_and_report(int fd) {
+    double start = now_seconds();
+    restore::RestoreError err;
+    restore::MemoryStats stats;
+    int stack_marker = 0;
+    auto stack_addr = reinterpret_cast<std::uintptr_t>(&stack_marker);
+    RunnerState &s = *g_runner;
+    if (!restore::wait_single_thread(restore::kDefaultThreadsTimeoutMs, &err) || !s.signals.begin(&err) ||
+        !restore::kill_and_reap_children(&err) || !s.fds.restore(&err) || !s.process.restore(&err) ||
+        !s.memory.restore(stack_addr, &stats, &err))
+        fail_and_exit(fd, err.what ? err.what : "restore failed", err.sys_errno);
+    if (s.verify) {
+        std::uint64_t bad = 0;
+        if (!s.memory.verify(&bad, &err)) {
+            char text[160];
+            std::snprintf(text, sizeof text, "TACH_VERIFY_RESTORE: memory at 0x%llx differs from the golden image",
+                          static_cast<unsigned long long>(bad));
+            fail_and_exit(fd, text, 0);
+        }
+    }
+    // errno is part of restored memory; keep the golden value.
+    int golden_errno = errno;
+    if (!s.signals.finish(&err)) fail_and_exit(fd, err.what ? err.what : "signal restore failed", err.sys_errno);
+    errno = golden_errno;
+    ++s.restores;
+    char buf[256];
+    send_frame(fd, buf, protocol::encode_restored_into(buf, sizeof buf, TACH_OK, stats.pages_copied,
+                                                        now_seconds() - start, ""));
+}
+
+[[noreturn]] void runner_main(PyObject *runner, int fd) {
+    restore::Arena arena;
+    if (!arena.reserve(kArenaBytes)) fail_and_exit(fd, "cannot reserve the engine arena", errno);
+    g_runner = arena.allocate_array<RunnerState>(1);
+    RunnerState &s = *g_runner;
+    s.request = static_cast<char *>(arena.allocate(kRequestBytes, 4096));
+    const char *verify = std::getenv("TACH_VERIFY_RESTORE");
+    s.verify = verify && *verify && std::strcmp(verify, "0") != 0;
+
+    restore::RestoreError err;
+    if (!restore::set_child_subreaper(&err)) fail_and_exit(fd, err.what, err.sys_errno);
+    if (restore::count_tasks() != 1)
+        fail_and_exit(fd, "the interpreter runs threads at snapshot time (started by the project or a plugin); "
+                          "snapshot isolation needs a single-threaded worker", 0);
+    if (!s.memory.prepare(arena, &err)) fail_and_exit(fd, err.what, err.sys_errno);
+    if (!s.process.save(&err) || !s.signals.save(&err)) fail_and_exit(fd, err.what, err.sys_errno);
+    const int engine_fds[] = {fd, context().traceback_fd, s.memory.uffd(), s.memory.pagemap_fd(),
+                              s.memory.maps_fd(), s.process.cwd_fd(), s.process.timers_fd()};
+    if (!s.fds.save(engine_fds, sizeof engine_fds / sizeof engine_fds[0], &err))
+        fail_and_exit(fd, err.what, err.sys_errno);
+    int stack_marker = 0;
+    if (!s.memory.capture(reinterpret_cast<std::uintptr_t>(&stack_marker), &err))
+        fail_and_exit(fd, err.what, err.sys_errno);
+
+    char text[160];
+    std::snprintf(text, sizeof text, "golden image: %zu ranges, %.1f MiB", s.memory.tracked_ranges(),
+                  static_cast<double>(s.memory.tracked_bytes()) / (1 << 20));
+    char buf[256];
+    send_frame(fd, buf, protocol::encode_ack_into(buf, sizeof buf, TACH_OK, text));
+
+    for (;;) {
+        std::size_t len = read_request(fd);
+        if (len == 0) _exit(0);  // host gone or Shutdown-by-EOF
+        auto type = protocol::payload_type(std::string_view(s.request, len));
+        if (type == protocol::MessageType::Shutdown) _exit(0);
+        if (type != protocol::MessageType::Run) _exit(2);
+        serve_one_test(runner, fd, len);
+        restore_and_report(fd);
+    }
+}
+
+}  // namespace
+
+int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    PyOS_BeforeFork();
+    pid_t pid = fork();
+    if (pid == 0) {
+        PyOS_AfterFork_Child();
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::close(sv[0]);
+        ::close(host_fd);
+        runner_main(runner, sv[1]);
+    }
+    PyOS_AfterFork_Parent();
+    ::close(sv[1]);
+    if (pid < 0) {
+        ::close(sv[0]);
+        return -1;
+    }
+    std::string frame = protocol::encode(protocol::RunnerReady{static_cast<std::uint32_t>(pid)});
+    iovec iov{frame.data(), frame.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+    ssize_t sent;
+    do {
+        sent = sendmsg(host_fd, &msg, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    ::close(sv[0]);
+    watch->pid = pid;
+    watch->pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (sent < 0) return -1;
+    // A frame is small; finish a short write like any other.
+    if (static_cast<std::size_t>(sent) < frame.size() &&
+        write_all(host_fd, std::string_view(frame).substr(static_cast<std::size_t>(sent))) != 0)
+        return -1;
+    return 0;
+}
+
+int report_runner_exit(int host_fd, RunnerWatch *watch) {
+    int status = 0;
+    while (waitpid(watch->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    protocol::RunnerExited msg{static_cast<std::uint32_t>(watch->pid), status};
+    if (watch->pidfd >= 0) ::close(watch->pidfd);
+    *watch = RunnerWatch{};
+    return write_all(host_fd, protocol::encode(msg)) == 0 ? 0 : -1;
+}
+
+void stop_snapshot_runner(RunnerWatch *watch) {
+    if (!watch->active()) return;
+    kill(watch->pid, SIGKILL);
+    while (waitpid(watch->pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (watch->pidfd >= 0) ::close(watch->pidfd);
+    *watch = RunnerWatch{};
+}
+
+}  // namespace tach::worker
