@@ -202,8 +202,15 @@ TACH_API void tach_shutdown(tach_engine *engine);
  * Owned by the engine; valid until the next call on it. */
 TACH_API const char *tach_errmsg(const tach_engine *engine);
 
-/* The isolation mode in effect (AUTO resolved to a concrete mode). */
+/* The isolation mode in effect.  AUTO is resolved by tach_snapshot (to
+ * SNAPSHOT where the kernel and the project allow in-place restore, else
+ * FORK); before that call this returns the mode requested. */
 TACH_API tach_isolation tach_engine_isolation(const tach_engine *engine);
+
+/* Why that mode is in effect, in one line (e.g. "fork per test: snapshot
+ * isolation is unavailable here: the kernel lacks PAGEMAP_SCAN").  "" before
+ * tach_snapshot.  Owned by the engine. */
+TACH_API const char *tach_engine_isolation_reason(const tach_engine *engine);
 
 /* Name of an isolation mode: "auto", "fork", "none", "snapshot".  Static
  * string; "unknown" for other values.  Thread-safe. */
@@ -234,6 +241,10 @@ TACH_API const char *tach_collect_error_nodeid(const tach_engine *engine,
                                                size_t index);
 TACH_API const char *tach_collect_error_text(const tach_engine *engine,
                                              size_t index);
+
+/* Number of tests collected but deselected (-k, -m, plugins), which
+ * tach_test_count does not include. */
+TACH_API size_t tach_deselected_count(const tach_engine *engine);
 
 /* 1 if pytest, given these arguments, would stop the run because of
  * collection errors ("Interrupted: N errors during collection"), i.e.
@@ -309,8 +320,10 @@ TACH_API double tach_result_duration(const tach_result *result);
 /* The phase that decided the outcome: "setup", "call" or "teardown". */
 TACH_API const char *tach_result_phase(const tach_result *result);
 /* Full failure text as pytest prints it (longrepr, with the rewritten
- * assertion message); for crashes and timeouts the worker's own account
- * (signal, exit status, traceback of where a timed-out test was stuck). */
+ * assertion message) of the phase that decided the outcome; for crashes and
+ * timeouts the worker's own account (signal, exit status, traceback of
+ * where a timed-out test was stuck).  A failing teardown's text is apart:
+ * tach_result_teardown_longrepr. */
 TACH_API const char *tach_result_longrepr(const tach_result *result);
 /* One-line reason: the skip or xfail reason, or the exception line. */
 TACH_API const char *tach_result_message(const tach_result *result);
@@ -324,9 +337,12 @@ TACH_API int tach_result_signal(const tach_result *result);
 TACH_API int tach_result_exit_status(const tach_result *result);
 /* 1 if the test's teardown failed, else 0.  As under pytest, this does not
  * change tach_result_outcome (a test can be "passed" or "failed" and still
- * have a failing teardown); it counts as one more error, and its text is
- * part of tach_result_longrepr. */
+ * have a failing teardown); it counts as one more error. */
 TACH_API int tach_result_teardown_failed(const tach_result *result);
+/* The failing teardown's text and one-line message ("" if it did not
+ * fail). */
+TACH_API const char *tach_result_teardown_longrepr(const tach_result *result);
+TACH_API const char *tach_result_teardown_message(const tach_result *result);
 
 /* --- Isolation statistics of a result (snapshot isolation) --------------- */
 

@@ -15,6 +15,7 @@ class TachPlugin:
         self._bridge = bridge
         self.reported = False
         self._collect_errors = []
+        self._deselected = 0
         self.reports = None  # list receiving the current test's reports
 
     def pytest_configure(self, config):
@@ -28,6 +29,9 @@ class TachPlugin:
             nodeid = report.nodeid or str(getattr(report, "fspath", ""))
             self._collect_errors.append((nodeid, report.longreprtext))
 
+    def pytest_deselected(self, items):
+        self._deselected += len(items)
+
     def pytest_runtest_logreport(self, report):
         if self.reports is not None:
             self.reports.append(report)
@@ -40,7 +44,7 @@ class TachPlugin:
             option, "continue_on_collection_errors", False)
         self._bridge.collected([item.nodeid for item in items],
                                list(self._collect_errors), interrupts,
-                               pytest.__version__)
+                               pytest.__version__, self._deselected)
         self.reported = True
         self._bridge.serve(Runner(self, session, items, self._bridge.TRACEBACK_FD))
         return True

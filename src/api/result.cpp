@@ -41,6 +41,14 @@ TACH_API int tach_result_teardown_failed(const tach_result *r) {
     return r && r->result.teardown_failed ? 1 : 0;
 }
 
+TACH_API const char *tach_result_teardown_longrepr(const tach_result *r) {
+    return r ? r->result.teardown_longrepr.c_str() : "";
+}
+
+TACH_API const char *tach_result_teardown_message(const tach_result *r) {
+    return r ? r->result.teardown_message.c_str() : "";
+}
+
 TACH_API uint64_t tach_result_pages_restored(const tach_result *r) { return r ? r->restore.pages : 0; }
 
 TACH_API double tach_result_restore_seconds(const tach_result *r) { return r ? r->restore.seconds : 0.0; }

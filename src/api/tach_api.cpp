@@ -131,7 +131,13 @@ TACH_API const char *tach_errmsg(const tach_engine *engine) {
 
 TACH_API tach_isolation tach_engine_isolation(const tach_engine *engine) {
     const tach::Engine *e = readable(engine);
-    return e ? e->isolation() : TACH_ISOLATION_AUTO;
+    if (!e) return TACH_ISOLATION_AUTO;
+    return e->isolation_decided() ? e->isolation() : e->requested_isolation();
+}
+
+TACH_API const char *tach_engine_isolation_reason(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->isolation_reason().c_str() : "";
 }
 
 TACH_API const char *tach_python_version(const tach_engine *engine) {
@@ -167,6 +173,11 @@ TACH_API const char *tach_collect_error_nodeid(const tach_engine *engine, size_t
 TACH_API const char *tach_collect_error_text(const tach_engine *engine, size_t index) {
     const tach::Engine *e = readable(engine);
     return e && index < e->collect_errors().size() ? e->collect_errors()[index].text.c_str() : nullptr;
+}
+
+TACH_API size_t tach_deselected_count(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->deselected() : 0;
 }
 
 TACH_API int tach_collection_interrupts(const tach_engine *engine) {

@@ -137,7 +137,7 @@ std::string encode(const Collected &m) {
     w.u32(m.status).str(m.message).str(m.python_version).str(m.pytest_version).strs(m.nodeids);
     w.u32(static_cast<std::uint32_t>(m.errors.size()));
     for (const auto &e : m.errors) w.str(e.nodeid).str(e.text);
-    w.u32(m.interrupts);
+    w.u32(m.interrupts).u32(m.deselected);
     return w.finish();
 }
 std::string encode(const Ack &m) {
@@ -223,6 +223,7 @@ std::string encode(const Result &m) {
         .str(m.nodeid).u32(static_cast<std::uint32_t>(m.outcome)).f64(m.duration).str(m.phase)
         .str(m.longrepr).str(m.message).str(m.stdout_text).str(m.stderr_text)
         .i32(m.signal).i32(m.exit_status).u32(m.teardown_failed)
+        .str(m.teardown_longrepr).str(m.teardown_message)
         .finish();
 }
 std::string encode_empty(MessageType type) { return Writer(type).finish(); }
@@ -270,6 +271,7 @@ std::optional<Collected> decode_collected(std::string_view p) {
         m.errors.push_back(std::move(e));
     }
     m.interrupts = r.u32();
+    m.deselected = r.u32();
     return finish(r, std::move(m));
 }
 std::optional<Ack> decode_ack(std::string_view p) {
@@ -330,6 +332,8 @@ std::optional<Result> decode_result(std::string_view p) {
     m.signal = r.i32();
     m.exit_status = r.i32();
     m.teardown_failed = r.u32();
+    m.teardown_longrepr = r.str();
+    m.teardown_message = r.str();
     if (outcome > static_cast<std::uint32_t>(Outcome::Timeout)) return std::nullopt;
     m.outcome = static_cast<Outcome>(outcome);
     return finish(r, std::move(m));

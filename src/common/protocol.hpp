@@ -70,6 +70,7 @@ struct Collected {
     std::vector<std::string> nodeids;
     std::vector<CollectError> errors;
     std::uint32_t interrupts = 0;
+    std::uint32_t deselected = 0;  // items -k/-m/hooks deselected
 };
 
 struct Ack {
@@ -118,6 +119,8 @@ struct Result {
     // pytest reports a failing teardown as an extra error beside the
     // test's own outcome; so does tach.
     std::uint32_t teardown_failed = 0;
+    std::string teardown_longrepr;
+    std::string teardown_message;
 };
 
 // Encoders return a whole frame (length prefix included), ready to write.

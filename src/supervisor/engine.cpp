@@ -113,6 +113,7 @@ int Engine::init() {
     nodeids_ = std::move(collected.nodeids);
     collect_errors_ = std::move(collected.errors);
     interrupts_ = collected.interrupts != 0;
+    deselected_ = collected.deselected;
     for (std::size_t i = 0; i < nodeids_.size(); ++i) index_.emplace(nodeids_[i], i);
     return TACH_OK;
 }

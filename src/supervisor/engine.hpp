@@ -63,12 +63,15 @@ public:
 
     // The mode in effect (decided by snapshot(); AUTO before) and why.
     tach_isolation isolation() const { return effective_; }
+    tach_isolation requested_isolation() const { return options_.isolation; }
+    bool isolation_decided() const { return snapshotted_; }
     const std::string &isolation_reason() const { return isolation_reason_; }
     const std::string &python_version() const { return python_version_; }
     const std::string &pytest_version() const { return pytest_version_; }
     const std::vector<std::string> &nodeids() const { return nodeids_; }
     const std::vector<protocol::CollectError> &collect_errors() const { return collect_errors_; }
     bool collection_interrupts() const { return interrupts_; }
+    std::size_t deselected() const { return deselected_; }
 
 private:
     int start_worker(protocol::Collected *collected);
@@ -97,6 +100,7 @@ private:
     std::unordered_map<std::string, std::size_t> index_;
     std::vector<protocol::CollectError> collect_errors_;
     bool interrupts_ = false;
+    std::size_t deselected_ = 0;
 };
 
 }  // namespace tach

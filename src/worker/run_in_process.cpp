@@ -73,6 +73,8 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     PyObject *teardown_failed = PyDict_GetItemString(out, "teardown_failed");
     r.teardown_failed = teardown_failed && PyObject_IsTrue(teardown_failed) == 1 ? 1 : 0;
     PyErr_Clear();
+    r.teardown_longrepr = field(out, "teardown_longrepr");
+    r.teardown_message = field(out, "teardown_message");
     if (!outcome) r.longrepr = "the tach shim returned an unknown outcome: " + field(out, "outcome");
     Py_DECREF(out);
     return r;

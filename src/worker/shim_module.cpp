@@ -9,19 +9,21 @@
 namespace tach::worker {
 namespace {
 
-// collected(nodeids, errors, interrupts, pytest_version)
+// collected(nodeids, errors, interrupts, pytest_version, deselected)
 //   nodeids: list[str]; errors: list[tuple[str, str]]
 PyObject *shim_collected(PyObject *, PyObject *args) {
     PyObject *nodeids = nullptr, *errors = nullptr;
     int interrupts = 0;
     const char *pytest_version = "";
-    if (!PyArg_ParseTuple(args, "O!O!ps", &PyList_Type, &nodeids, &PyList_Type, &errors,
-                          &interrupts, &pytest_version))
+    unsigned int deselected = 0;
+    if (!PyArg_ParseTuple(args, "O!O!ps|I", &PyList_Type, &nodeids, &PyList_Type, &errors,
+                          &interrupts, &pytest_version, &deselected))
         return nullptr;
     protocol::Collected msg;
     msg.python_version = python_version_string();
     msg.pytest_version = pytest_version;
     msg.interrupts = interrupts ? 1 : 0;
+    msg.deselected = deselected;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodeids); ++i)
         msg.nodeids.push_back(utf8_of(PyList_GET_ITEM(nodeids, i)));
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(errors); ++i) {
@@ -55,7 +57,7 @@ PyObject *shim_serve(PyObject *, PyObject *runner) {
 
 PyMethodDef kMethods[] = {
     {"collected", shim_collected, METH_VARARGS,
-     "collected(nodeids, errors, interrupts, pytest_version): report collection to the host."},
+     "collected(nodeids, errors, interrupts, pytest_version, deselected=0): report collection to the host."},
     {"serve", shim_serve, METH_O,
      "serve(runner): run tests on the host's requests until shutdown."},
     {nullptr, nullptr, 0, nullptr},
