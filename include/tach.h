@@ -113,6 +113,32 @@ typedef enum tach_status {
 TACH_API const char *tach_strerror(int status);
 
 /* ------------------------------------------------------------------------ */
+/* What this machine allows                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Kernel features snapshot isolation needs, probed in the calling process
+ * (nothing is left open).  Initialise `size` with sizeof(tach_capabilities)
+ * (TACH_CAPABILITIES_INIT). */
+typedef struct tach_capabilities {
+    size_t size;
+    char kernel_release[65];   /* uname -r */
+    int userfaultfd;           /* this user may create one (USER_MODE_ONLY) */
+    int uffd_wp_async;         /* UFFD_FEATURE_WP_ASYNC (Linux 6.7+) */
+    int uffd_wp_unpopulated;   /* UFFD_FEATURE_WP_UNPOPULATED (6.7+) */
+    int pagemap_scan;          /* the PAGEMAP_SCAN ioctl (6.7+) */
+    int procmap_query;         /* the PROCMAP_QUERY ioctl (6.11+; optional,
+                                  a faster way to read the mapping layout) */
+    int snapshot_supported;    /* everything snapshot isolation requires */
+    char reason[256];          /* why not, when snapshot_supported is 0 */
+} tach_capabilities;
+
+#define TACH_CAPABILITIES_INIT { sizeof(tach_capabilities), {0}, 0, 0, 0, 0, 0, 0, {0} }
+
+/* Fills *out.  TACH_EINVAL if out is NULL or out->size is not a size this
+ * library knows.  Thread-safe. */
+TACH_API int tach_probe_capabilities(tach_capabilities *out);
+
+/* ------------------------------------------------------------------------ */
 /* Engine                                                                    */
 /* ------------------------------------------------------------------------ */
 
