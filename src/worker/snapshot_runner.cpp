@@ -106,9 +106,8 @@ void serve_one_test(PyObject *runner, int fd, std::size_t request_len) {
 }
 
 // The whole restore, in the order that keeps each step from undoing
-// another: no signal handler may run and no child may be reaped behind our
-// back (signals first), kernel objects before memory (their syscalls may
-// touch libc's memory), memory, then the mask last.
+// another: kernel objects before memory (their syscalls may touch libc's
+// memory), memory, then the signal mask last.
 void restore_and_report(int fd) {
     double start = now_seconds();
     restore::RestoreError err;
@@ -116,8 +115,12 @@ void restore_and_report(int fd) {
     int stack_marker = 0;
     auto stack_addr = reinterpret_cast<std::uintptr_t>(&stack_marker);
     RunnerState &s = *g_runner;
-    if (!restore::wait_single_thread(restore::kDefaultThreadsTimeoutMs, &err) || !s.signals.begin(&err) ||
-        !restore::kill_and_reap_children(&err) || !s.fds.restore(&err) || !s.process.restore(&err) ||
+    // Signals first: blocked, so no handler writes memory mid-restore, and
+    // dispositions back, so a test's SIGCHLD=SIG_IGN cannot reap children
+    // behind our back.  Process state before fds: a lowered RLIMIT_NOFILE
+    // would make putting fds back fail.
+    if (!s.signals.begin(&err) || !restore::wait_single_thread(restore::kDefaultThreadsTimeoutMs, &err) ||
+        !restore::kill_and_reap_children(&err) || !s.process.restore(&err) || !s.fds.restore(&err) ||
         !s.memory.restore(stack_addr, &stats, &err))
         fail_and_exit(fd, err.what ? err.what : "restore failed", err.sys_errno);
     if (s.verify) {
