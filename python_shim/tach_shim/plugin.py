@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from tach_shim import fork_state
 from tach_shim.runner import Runner
 
 
@@ -19,6 +20,7 @@ class TachPlugin:
         self.reports = None  # list receiving the current test's reports
 
     def pytest_configure(self, config):
+        fork_state.install()
         # A timed-out test gets SIGUSR2 from the host before SIGKILL: dump
         # every thread's stack where the host can read it.
         faulthandler.register(signal.SIGUSR2, file=self._bridge.TRACEBACK_FD,

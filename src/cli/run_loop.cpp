@@ -39,6 +39,12 @@ TestRecord record_of(const tach::Result &result) {
     record.signal = result.signal();
     record.exit_status = result.exit_status();
     record.teardown_failed = result.teardown_failed();
+    record.teardown_longrepr = result.teardown_longrepr();
+    record.teardown_message = result.teardown_message();
+    record.pages_restored = result.pages_restored();
+    record.restore_seconds = result.restore_seconds();
+    record.worker_replaced = result.worker_replaced();
+    record.replace_reason = result.replace_reason();
     return record;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,21 @@ struct TestRecord {
     tach::Outcome outcome = tach::Outcome::Passed;
     double duration = 0.0;
     std::string phase;       // "setup", "call" or "teardown"
-    std::string longrepr;
+    std::string longrepr;    // the deciding phase's text, as the terminal shows it
     std::string message;
     std::string stdout_text;
     std::string stderr_text;
     int signal = 0;
     int exit_status = -1;
     bool teardown_failed = false;  // an error beside the outcome, as in pytest
+    std::string teardown_longrepr; // that teardown's own text and message
+    std::string teardown_message;
+
+    // Isolation statistics (snapshot isolation).
+    std::uint64_t pages_restored = 0;
+    double restore_seconds = 0.0;
+    bool worker_replaced = false;
+    std::string replace_reason;
 };
 
 enum class StopReason {
@@ -38,7 +47,9 @@ struct Session {
     std::string python_version;
     std::string pytest_version;
     std::string isolation;                     // "fork", "none", ...
+    std::string isolation_reason;              // why that mode; "" if unknown
     std::size_t collected = 0;                 // tests collected and selected
+    std::size_t deselected = 0;                // collected, then deselected
     std::vector<tach::CollectError> collect_errors;
     std::vector<TestRecord> records;           // in the order they ran
     StopReason stop = StopReason::Completed;

@@ -8,6 +8,13 @@ constexpr char32_t kReplacement = 0xFFFD;
 
 bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
 
+// Python's str.isspace() for one code point.
+bool python_space(char32_t cp) {
+    return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
+           cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+           cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
 } // namespace
 
 char32_t next_code_point(std::string_view text, std::size_t &pos) {
@@ -81,6 +88,22 @@ std::string_view prefix_fitting(std::string_view text, std::size_t columns) {
     for (std::size_t used = 0; pos < text.size() && used < columns; used++)
         next_code_point(text, pos);
     return text.substr(0, pos);
+}
+
+std::string_view python_strip(std::string_view text) {
+    std::size_t begin = text.size();
+    std::size_t end = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const std::size_t start = pos;
+        const char32_t cp = next_code_point(text, pos);
+        // An invalid byte decodes to U+FFFD, which is not a space either.
+        if (python_space(cp))
+            continue;
+        if (begin == text.size())
+            begin = start;
+        end = pos;
+    }
+    return begin < end ? text.substr(begin, end - begin) : std::string_view();
 }
 
 } // namespace tach_cli

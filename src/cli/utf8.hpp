@@ -24,4 +24,9 @@ std::size_t display_width(std::string_view text);
 // boundary.
 std::string_view prefix_fitting(std::string_view text, std::size_t columns);
 
+// Python's str.strip() with no argument: the text without the whitespace
+// (as str.isspace() sees it, incl. \x1c-\x1f, U+0085, U+00A0, U+3000, ...)
+// at either end.
+std::string_view python_strip(std::string_view text);
+
 } // namespace tach_cli

@@ -144,6 +144,7 @@ std::string encode(const Ack &m) {
     return Writer(MessageType::Ack).u32(m.status).str(m.message).finish();
 }
 std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid).u32(m.isolation).finish(); }
+std::string encode(const Snapshot &m) { return Writer(MessageType::Snapshot).u32(m.isolation).finish(); }
 std::string encode(const RunnerReady &m) { return Writer(MessageType::RunnerReady).u32(m.pid).finish(); }
 std::string encode(const RunnerExited &m) {
     return Writer(MessageType::RunnerExited).u32(m.pid).i32(m.wait_status).finish();
@@ -287,6 +288,12 @@ std::optional<Run> decode_run(std::string_view p) {
     m.nodeid = r.str();
     m.isolation = r.u32();
     return finish(r, std::move(m));
+}
+std::optional<Snapshot> decode_snapshot(std::string_view p) {
+    Reader r(p, MessageType::Snapshot);
+    Snapshot m;
+    m.isolation = r.u32();
+    return finish(r, m);
 }
 std::optional<RunnerReady> decode_runner_ready(std::string_view p) {
     Reader r(p, MessageType::RunnerReady);

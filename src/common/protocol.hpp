@@ -78,6 +78,12 @@ struct Ack {
     std::string message;
 };
 
+// Make the current state the golden image for `isolation`: in snapshot
+// isolation the zygote forks a runner (RunnerReady); otherwise it acks.
+struct Snapshot {
+    std::uint32_t isolation = 0;
+};
+
 struct Run {
     std::string nodeid;
     std::uint32_t isolation = 0;  // fork or none: how the zygote runs it
@@ -131,10 +137,11 @@ std::string encode(const Ack &m);
 std::string encode(const Run &m);
 std::string encode(const Started &m);
 std::string encode(const Result &m);
+std::string encode(const Snapshot &m);
 std::string encode(const RunnerReady &m);
 std::string encode(const RunnerExited &m);
 std::string encode(const Restored &m);
-std::string encode_empty(MessageType type);  // Snapshot, Restore, Shutdown
+std::string encode_empty(MessageType type);  // Restore, Shutdown
 
 // Allocation-free encoders for the snapshot runner, which must not touch
 // the heap between a restore and the next test.  Return the frame's size,
@@ -154,6 +161,7 @@ std::optional<Ack> decode_ack(std::string_view payload);
 std::optional<Run> decode_run(std::string_view payload);
 std::optional<Started> decode_started(std::string_view payload);
 std::optional<Result> decode_result(std::string_view payload);
+std::optional<Snapshot> decode_snapshot(std::string_view payload);
 std::optional<RunnerReady> decode_runner_ready(std::string_view payload);
 std::optional<RunnerExited> decode_runner_exited(std::string_view payload);
 std::optional<Restored> decode_restored(std::string_view payload);

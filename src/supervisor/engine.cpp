@@ -118,8 +118,8 @@ int Engine::init() {
     return TACH_OK;
 }
 
-int Engine::request_ack(protocol::MessageType type) {
-    if (worker_->send(protocol::encode_empty(type)) != 0) return worker_failure("(connection lost)");
+int Engine::request_ack(const std::string &frame) {
+    if (worker_->send(frame) != 0) return worker_failure("(connection lost)");
     std::string payload;
     if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
         return worker_failure("while answering a request");
@@ -146,7 +146,8 @@ int Engine::ensure_worker() {
                     "cannot replace the worker: the project now collects different tests "
                     "(were files changed during the run?)");
     }
-    if (snapshotted_ && effective_ != TACH_ISOLATION_SNAPSHOT) return request_ack(protocol::MessageType::Snapshot);
+    if (snapshotted_ && effective_ != TACH_ISOLATION_SNAPSHOT)
+        return request_ack(protocol::encode(protocol::Snapshot{static_cast<std::uint32_t>(effective_)}));
     return TACH_OK;
 }
 
@@ -156,7 +157,7 @@ int Engine::ensure_worker() {
 int Engine::ensure_runner() {
     if (runner_) return TACH_OK;
     if (int status = ensure_worker(); status != TACH_OK) return status;
-    if (worker_->send(protocol::encode_empty(protocol::MessageType::Snapshot)) != 0)
+    if (worker_->send(protocol::encode(protocol::Snapshot{TACH_ISOLATION_SNAPSHOT})) != 0)
         return worker_failure("(connection lost)");
     std::string payload;
     for (;;) {
@@ -212,7 +213,9 @@ int Engine::snapshot() {
                                                               : "no isolation: tests share one interpreter (requested)";
     }
     if (effective_ != TACH_ISOLATION_SNAPSHOT) {
-        if (int status = request_ack(protocol::MessageType::Snapshot); status != TACH_OK) return status;
+        if (int status = request_ack(protocol::encode(protocol::Snapshot{static_cast<std::uint32_t>(effective_)}));
+            status != TACH_OK)
+            return status;
     }
     snapshotted_ = true;
     return TACH_OK;

@@ -77,7 +77,7 @@ private:
     int start_worker(protocol::Collected *collected);
     int ensure_worker();
     int ensure_runner();
-    int request_ack(protocol::MessageType type);
+    int request_ack(const std::string &frame);
     void discard_worker();
     int worker_failure(const std::string &what);
     TestRun run_once(const std::string &nodeid, int *status);
