@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -1005,7 +1006,11 @@ static void test_api_auto_resolves(void **state) {
     if (status != TACH_OK) fail_msg("tach_init: %s", tach_errmsg(s->engine));
     assert_int_equal(tach_test_count(s->engine), 1);
     assert_string_equal(tach_test_nodeid(s->engine, 0), NODE("test_passes"));
+    /* "before that call this returns the mode requested" */
+    assert_int_equal(tach_engine_isolation(s->engine), TACH_ISOLATION_AUTO);
+    assert_string_equal(tach_engine_isolation_reason(s->engine), "");
     assert_int_equal(tach_snapshot(s->engine), TACH_OK);
+    assert_true(strlen(tach_engine_isolation_reason(s->engine)) > 0);
     tach_isolation iso = tach_engine_isolation(s->engine);
     if (iso != TACH_ISOLATION_FORK && iso != TACH_ISOLATION_SNAPSHOT)
         fail_msg("AUTO resolved to %s", tach_isolation_name(iso));
@@ -1016,7 +1021,7 @@ static void test_api_auto_resolves(void **state) {
  * requested"; the reason is "" until then, one line after. */
 static void test_api_isolation_before_and_after_snapshot(void **state) {
     test_state *s = *state;
-    const tach_isolation modes[] = {TACH_ISOLATION_FORK, TACH_ISOLATION_NONE, TACH_ISOLATION_AUTO};
+    const tach_isolation modes[] = {TACH_ISOLATION_FORK, TACH_ISOLATION_NONE};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         const char *args[] = {NODE("test_passes")};
         int status = init_engine(&s->engine, NULL, modes[i], 0, args, 1);
@@ -1027,11 +1032,7 @@ static void test_api_isolation_before_and_after_snapshot(void **state) {
                      tach_isolation_name(modes[i]), tach_isolation_name(got));
         assert_string_equal(tach_engine_isolation_reason(s->engine), "");
         assert_int_equal(tach_snapshot(s->engine), TACH_OK);
-        got = tach_engine_isolation(s->engine);
-        if (modes[i] == TACH_ISOLATION_AUTO)
-            assert_true(got == TACH_ISOLATION_FORK || got == TACH_ISOLATION_SNAPSHOT);
-        else
-            assert_int_equal(got, modes[i]);
+        assert_int_equal(tach_engine_isolation(s->engine), modes[i]);
         const char *reason = tach_engine_isolation_reason(s->engine);
         assert_true(strlen(reason) > 0);
         assert_null(strchr(reason, '\n'));
@@ -1180,6 +1181,38 @@ static void test_api_project_root_from_cwd(void **state) {
     assert_int_equal(cwd_count, 11);
     assert_int_equal(relative, TACH_OK);
     assert_int_equal(relative_count, 11);
+}
+
+/* tach_init with `path` (worker or shim) given relative to its parent
+ * directory, which becomes the cwd for the call; the project root stays
+ * absolute.  Returns the status; the engine is left in s->engine. */
+static int init_with_relative_path(test_state *s, const char *absolute, int is_worker) {
+    char saved[PATH_MAX], copy_dir[PATH_MAX], copy_base[PATH_MAX];
+    if (!getcwd(saved, sizeof saved)) return -1;
+    snprintf(copy_dir, sizeof copy_dir, "%s", absolute);
+    snprintf(copy_base, sizeof copy_base, "%s", absolute);
+    const char *dir = dirname(copy_dir);
+    char relative[PATH_MAX + 2];
+    snprintf(relative, sizeof relative, "./%s", basename(copy_base));
+    tach_init_options opts = TACH_INIT_OPTIONS_INIT;
+    opts.project_root = BASIC_DIR;
+    if (is_worker)
+        opts.worker_path = relative;
+    else
+        opts.shim_path = relative;
+    int status = chdir(dir) == 0 ? tach_init(&s->engine, &opts) : -1;
+    if (chdir(saved) != 0) return -1;
+    return status;
+}
+
+/* A relative worker_path is taken relative to the caller's cwd. */
+static void test_api_relative_worker_path(void **state) {
+    test_state *s = *state;
+    const char *worker = getenv("TACH_WORKER");
+    if (!worker || worker[0] != '/') skip();
+    int status = init_with_relative_path(s, worker, 1);
+    if (status != TACH_OK) fail_msg("relative worker_path: %d: %s", status, tach_errmsg(s->engine));
+    assert_int_equal(tach_test_count(s->engine), 11);
 }
 
 /* Different engines may be used from different threads at once. */
@@ -1369,6 +1402,19 @@ static void test_api_contract_none_mode_timeout(void **state) {
     run_expect(s->engine, NODE("test_passes"), TACH_OUTCOME_PASSED);
 }
 
+/* A relative shim_path is accepted by tach_init's own check, which looks
+ * for tach_shim relative to the caller's cwd; the worker must then use the
+ * same directory (it runs in the project root). */
+static void test_api_contract_relative_shim_path(void **state) {
+    test_state *s = *state;
+    const char *shim = getenv("TACH_SHIM_DIR");
+    if (!shim || shim[0] != '/') skip();
+    int status = init_with_relative_path(s, shim, 0);
+    if (status != TACH_OK)
+        fail_msg("relative shim_path: %s: %s", tach_strerror(status), tach_errmsg(s->engine));
+    assert_int_equal(tach_test_count(s->engine), 11);
+}
+
 /* Group teardown of "engines": every worker must be gone by now. */
 static int teardown_tmp_projects_check(void **state) {
     teardown_tmp_projects(state);
@@ -1451,6 +1497,7 @@ int main(int argc, char **argv) {
         WITH_STATE(test_api_result_outlives_engine),
         cmocka_unit_test(test_api_repeated_init_shutdown),
         WITH_STATE(test_api_project_root_from_cwd),
+        WITH_STATE(test_api_relative_worker_path),
         WITH_STATE(test_api_two_engines),
         cmocka_unit_test(test_api_engines_in_threads),
     };
@@ -1461,6 +1508,7 @@ int main(int argc, char **argv) {
         WITH_STATE(test_api_contract_output_before_crash),
         WITH_STATE(test_api_contract_output_before_exit),
         WITH_STATE(test_api_contract_none_mode_timeout),
+        WITH_STATE(test_api_contract_relative_shim_path),
     };
 
     /* cmocka prints as it goes; keep it ordered with our own stderr. */

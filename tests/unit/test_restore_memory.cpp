@@ -72,11 +72,13 @@ bool restore_and_verify(Image *img, MemoryStats *stats, const char **why) {
     auto sp = reinterpret_cast<std::uintptr_t>(&stack_marker);
     if (!img->image->restore(sp, stats, &err)) {
         *why = err.what;
+        std::fprintf(stderr, "restore failed: %s (%s)\n", err.what, std::strerror(err.sys_errno));
         return false;
     }
     std::uint64_t bad = 0;
     if (!img->image->verify(&bad, &err)) {
         *why = err.what;
+        std::fprintf(stderr, "verify failed at %#llx\n", static_cast<unsigned long long>(bad));
         return false;
     }
     return true;
@@ -136,6 +138,7 @@ void child_heap_and_globals() {
         MemoryStats stats;
         const char *why = nullptr;
         CHILD_CHECK(restore_and_verify(&img, &stats, &why));
+        if (getenv("DBG") && heap[5 * kPage + 7] != 0xab) { std::fprintf(stderr, "heap %p cycle %d\n", (void*)heap, cycle); char c[64]; snprintf(c, sizeof c, "cat /proc/%d/maps >&2", getpid()); system(c); }
         CHILD_CHECK(heap[5 * kPage + 7] == 0xab && heap[40 * kPage] == 0xab);
         CHILD_CHECK(g_data_counter == 17);
         CHILD_CHECK(g_bss_buffer[kPage + 3] == 'g');
@@ -162,7 +165,8 @@ void child_new_mapping_is_unmapped() {
     void *fresh = mmap(nullptr, 16 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHILD_CHECK(fresh != MAP_FAILED);
     static_cast<char *>(fresh)[0] = 1;
-    void *big = std::malloc(8 << 20);  // above the mmap threshold: a mapping of its own
+    void *big = mmap(nullptr, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHILD_CHECK(big != MAP_FAILED);
     std::memset(big, 1, 8 << 20);
     MemoryStats stats;
     const char *why = nullptr;
