@@ -126,6 +126,44 @@ inline std::string_view isolation_name(Isolation isolation) noexcept {
 /* "TACH_EINVAL: invalid argument", ...  Static storage. */
 inline std::string_view status_name(int status) noexcept { return tach_strerror(status); }
 
+/* What the kernel offers snapshot isolation, as this user sees it
+ * (tach_probe_capabilities). */
+struct Capabilities {
+    std::string kernel_release;    /* uname -r */
+    bool userfaultfd = false;      /* this user may create one */
+    bool uffd_wp_async = false;    /* UFFD_FEATURE_WP_ASYNC */
+    bool uffd_wp_unpopulated = false;
+    bool pagemap_scan = false;     /* the PAGEMAP_SCAN ioctl */
+    bool procmap_query = false;    /* the PROCMAP_QUERY ioctl (optional) */
+    bool snapshot_supported = false;
+    std::string reason;            /* why not, when !snapshot_supported */
+};
+
+/* Probe the kernel (tach_probe_capabilities).  Throws tach::Error when the
+ * probe itself fails. */
+inline Capabilities probe_capabilities() {
+    tach_capabilities raw = TACH_CAPABILITIES_INIT;
+    const int status = tach_probe_capabilities(&raw);
+    if (status != TACH_OK)
+        throw Error(static_cast<tach_status>(status), std::string());
+    const auto text = [](const char *s, std::size_t size) {
+        std::size_t n = 0;
+        while (n < size && s[n] != '\0')
+            n++;
+        return std::string(s, n);
+    };
+    Capabilities caps;
+    caps.kernel_release = text(raw.kernel_release, sizeof raw.kernel_release);
+    caps.userfaultfd = raw.userfaultfd != 0;
+    caps.uffd_wp_async = raw.uffd_wp_async != 0;
+    caps.uffd_wp_unpopulated = raw.uffd_wp_unpopulated != 0;
+    caps.pagemap_scan = raw.pagemap_scan != 0;
+    caps.procmap_query = raw.procmap_query != 0;
+    caps.snapshot_supported = raw.snapshot_supported != 0;
+    caps.reason = text(raw.reason, sizeof raw.reason);
+    return caps;
+}
+
 /* ------------------------------------------------------------------------ */
 /* InitOptions                                                               */
 /* ------------------------------------------------------------------------ */
@@ -258,6 +296,14 @@ public:
     bool teardown_failed() const noexcept {
         return tach_result_teardown_failed(ptr_.get()) != 0;
     }
+    /* The failed teardown's own text and one-line message ("" when the
+     * teardown did not fail); longrepr() never contains them. */
+    std::string teardown_longrepr() const {
+        return detail::to_string(tach_result_teardown_longrepr(ptr_.get()));
+    }
+    std::string teardown_message() const {
+        return detail::to_string(tach_result_teardown_message(ptr_.get()));
+    }
 
     /* Snapshot-isolation statistics: pages copied back after the test, the
      * seconds that restore took, and whether the worker had to be replaced
@@ -340,6 +386,11 @@ public:
         return errors;
     }
 
+    /* Tests collected but deselected (-k, -m, plugins); not in tests(). */
+    std::size_t deselected_count() const noexcept {
+        return tach_deselected_count(ptr_.get());
+    }
+
     /* Whether pytest would stop the run because of collection errors. */
     bool collection_interrupts() const noexcept {
         return tach_collection_interrupts(ptr_.get()) != 0;
@@ -359,9 +410,15 @@ public:
 
     void restore() { detail::check(ptr_.get(), tach_restore(ptr_.get())); }
 
-    /* The isolation mode in effect (Auto resolved). */
+    /* The isolation mode in effect: Auto is resolved by snapshot(); before
+     * that, the mode requested. */
     Isolation isolation() const noexcept {
         return static_cast<Isolation>(tach_engine_isolation(ptr_.get()));
+    }
+
+    /* Why that mode is in effect, in one line ("" before snapshot()). */
+    std::string isolation_reason() const {
+        return detail::to_string(tach_engine_isolation_reason(ptr_.get()));
     }
 
     std::string python_version() const {

@@ -94,6 +94,13 @@ bool parse_tach_long(const std::string &arg, Cursor &cursor, Arguments &out) {
         out.timeout = parse_seconds(name, value_of(opt, cursor));
     } else if (name == "--isolation") {
         out.isolation = parse_isolation(name, value_of(opt, cursor));
+        out.isolation_given = true;
+    } else if (name == "--stats") {
+        reject_value(opt);
+        out.stats = true;
+    } else if (name == "--doctor") {
+        reject_value(opt);
+        out.doctor = true;
     } else if (name == "--junit-xml" || name == "--junitxml") {
         out.junit_xml = value_of(opt, cursor);
         if (out.junit_xml.empty())
@@ -171,6 +178,13 @@ Arguments parse_arguments(const std::vector<std::string> &argv) {
     Arguments out;
     Cursor cursor(argv);
     bool only_positional = false;
+
+    // `tach doctor [ARGS]` is `tach --doctor [ARGS]` (a directory named
+    // doctor is still reachable as ./doctor).
+    if (!argv.empty() && argv.front() == "doctor") {
+        out.doctor = true;
+        cursor.next();
+    }
 
     while (!cursor.done()) {
         const std::string &arg = cursor.next();

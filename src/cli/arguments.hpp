@@ -21,6 +21,9 @@ struct Arguments {
     int maxfail = 0;                       // stop after this many failures; 0: never
     double timeout = 0.0;                  // per-test seconds; 0: no limit
     tach::Isolation isolation = tach::Isolation::Auto;
+    bool isolation_given = false;          // --isolation was on the command line
+    bool stats = false;                    // --stats: isolation statistics at the end
+    bool doctor = false;                   // --doctor / `tach doctor`
     std::string junit_xml;                 // JUnit XML output path; "": none
     bool collect_only = false;
     std::string python;                    // interpreter; "": the library's default

@@ -65,14 +65,44 @@ struct SuiteStats {
     std::size_t failures = 0;
     std::size_t skipped = 0;
     std::size_t errors = 0;
+    std::size_t double_fail = 0;  // failed tests whose teardown failed too
 };
 
-Element testcase_for(const TestRecord &record, SuiteStats &stats) {
+// pytest writes str(longrepr), which strips both ends.
+std::string xml_text(std::string_view longrepr) { return std::string(python_strip(longrepr)); }
+
+// reprcrash.message when there is one, else str(longrepr) (pytest's
+// append_failure / append_error).
+std::string reason_of(const std::string &message, const std::string &longrepr) {
+    return message.empty() ? xml_text(longrepr) : message;
+}
+
+Element testcase_element(const TestRecord &record, double seconds) {
     const TestAddress address = mangle_test_address(record.nodeid);
     Element testcase("testcase");
     testcase.attr("classname", address.classname)
         .attr("name", address.name)
-        .attr("time", format_seconds(record.duration));
+        .attr("time", format_seconds(seconds));
+    return testcase;
+}
+
+Element error_element(const std::string &when, const std::string &message,
+                      const std::string &longrepr) {
+    return Element("error")
+        .attr("message", "failed on " + when + " with \"" + reason_of(message, longrepr) + "\"")
+        .text(xml_text(longrepr));
+}
+
+bool is_failure_element(tach::Outcome outcome) {
+    return outcome == tach::Outcome::Failed || outcome == tach::Outcome::Crashed ||
+           outcome == tach::Outcome::Timeout;
+}
+
+// The <testcase> elements of one test, as pytest's LogXML writes them: one,
+// or two when a failed test's teardown failed too (pytest closes the
+// failure's testcase and opens another for the teardown's error).
+std::string testcases_for(const TestRecord &record, SuiteStats &stats) {
+    Element testcase = testcase_element(record, record.duration);
     const std::string_view reason = bare_reason(record.message);
 
     switch (record.outcome) {
@@ -82,53 +112,55 @@ Element testcase_for(const TestRecord &record, SuiteStats &stats) {
         break;
     case tach::Outcome::Failed:
         stats.failures++;
-        testcase.child(Element("failure").attr("message", record.message).text(record.longrepr));
+        testcase.child(Element("failure")
+                           .attr("message", reason_of(record.message, record.longrepr))
+                           .text(xml_text(record.longrepr)));
         break;
     case tach::Outcome::Crashed:
         stats.failures++;
         testcase.child(Element("failure")
                            .attr("message", "crashed: " + record.message)
-                           .text(record.longrepr));
+                           .text(xml_text(record.longrepr)));
         break;
     case tach::Outcome::Timeout:
         stats.failures++;
         testcase.child(Element("failure")
                            .attr("message", "timeout: " + record.message)
-                           .text(record.longrepr));
+                           .text(xml_text(record.longrepr)));
         break;
-    case tach::Outcome::Error: {
+    case tach::Outcome::Error:
         stats.errors++;
-        const std::string when = record.phase == "teardown" ? "teardown" : "setup";
-        testcase.child(Element("error")
-                           .attr("message", "failed on " + when + " with \"" + record.message +
-                                                "\"")
-                           .text(record.longrepr));
+        testcase.child(error_element(record.phase == "teardown" ? "teardown" : "setup",
+                                     record.message, record.longrepr));
         break;
-    }
     case tach::Outcome::Skipped:
         stats.skipped++;
         testcase.child(Element("skipped")
                            .attr("type", "pytest.skip")
                            .attr("message", reason)
                            .text(record.longrepr.empty() ? std::string(reason)
-                                                         : record.longrepr));
+                                                         : xml_text(record.longrepr)));
         break;
     case tach::Outcome::XFailed:
         stats.skipped++;
         testcase.child(Element("skipped").attr("type", "pytest.xfail").attr("message", reason));
         break;
     }
-    if (record.teardown_failed && record.outcome != tach::Outcome::Error) {
-        // pytest adds the teardown's <error> to the same testcase and counts
-        // it beside the outcome.
-        stats.errors++;
-        const std::string teardown_reason = teardown_message(record);
-        const std::string message = teardown_reason.empty()
-                                        ? std::string("failed on teardown")
-                                        : "failed on teardown with \"" + teardown_reason + "\"";
-        testcase.child(Element("error").attr("message", message).text(record.longrepr));
+    if (!record.teardown_failed)
+        return testcase.str();
+
+    // The teardown's error counts beside the outcome.
+    stats.errors++;
+    const Element error =
+        error_element("teardown", record.teardown_message, record.teardown_longrepr);
+    if (!is_failure_element(record.outcome)) {
+        testcase.child(error);
+        return testcase.str();
     }
-    return testcase;
+    stats.double_fail++;
+    // The whole test's time stays on the failure; the teardown's own is not
+    // known apart.
+    return testcase.str() + testcase_element(record, 0.0).child(error).str();
 }
 
 } // namespace
@@ -250,13 +282,16 @@ std::string render_junit_xml(const Session &session, std::string_view hostname) 
                      .attr("classname", address.classname)
                      .attr("name", address.name)
                      .attr("time", format_seconds(0.0))
-                     .child(Element("error").attr("message", "collection failure").text(error.text))
+                     .child(Element("error")
+                                .attr("message", "collection failure")
+                                .text(xml_text(error.text)))
                      .str();
     }
     for (const TestRecord &record : session.records)
-        cases += testcase_for(record, stats).str();
+        cases += testcases_for(record, stats);
 
-    const std::size_t tests = stats.passed + stats.failures + stats.skipped + stats.errors;
+    const std::size_t tests =
+        stats.passed + stats.failures + stats.skipped + stats.errors - stats.double_fail;
     Element suite("testsuite");
     suite.attr("name", "pytest")
         .attr("errors", std::to_string(stats.errors))

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "doctor.hpp"
 #include "help_text.hpp"
 #include "interrupt.hpp"
+#include "isolation_stats.hpp"
 #include "junit_xml.hpp"
 #include "run_loop.hpp"
 #include "summary.hpp"
@@ -45,8 +47,8 @@ tach::InitOptions init_options(const Arguments &args) {
     return options;
 }
 
-void print_init_error(const tach::Error &error) {
-    std::string message = error.what();
+void print_init_error(const std::string &what) {
+    std::string message = what;
     while (!message.empty() && message.back() == '\n')
         message.pop_back();
     // pytest's own usage messages already start with "ERROR: ".
@@ -83,6 +85,7 @@ int run(const Arguments &args) {
     TerminalWriter tw(stdout, terminal_width(std::getenv("COLUMNS"), STDOUT_FILENO),
                       should_use_color(args.color, STDOUT_FILENO));
     TerminalReport report(tw, args.verbosity, running_on_ci());
+    report.set_show_stats(args.stats);
     install_interrupt_handler();
 
     tach::Engine engine(nullptr);
@@ -95,16 +98,16 @@ int run(const Arguments &args) {
             report.finish(session, "");
             return kExitInterrupted;
         }
-        print_init_error(error);
+        print_init_error(error.what());
         return init_failure_exit_code(error.code());
     }
 
     session.python_version = engine.python_version();
     session.pytest_version = engine.pytest_version();
-    session.isolation = std::string(tach::isolation_name(engine.isolation()));
     session.collect_errors = engine.collect_errors();
     const std::vector<std::string> nodeids = engine.tests();
     session.collected = nodeids.size();
+    session.deselected = engine.deselected_count();
     const bool collection_interrupts = engine.collection_interrupts();
 
     if (args.collect_only) {
@@ -120,12 +123,36 @@ int run(const Arguments &args) {
                                                                  : kExitOk;
     }
 
-    report.header(session);
-    if (interrupt_requested())
+    // The golden image first, so that the header can say which isolation
+    // is in effect and why (auto resolves here).
+    bool runnable = false;
+    if (interrupt_requested()) {
         session.stop = StopReason::KeyboardInterrupt;
-    else if (collection_interrupts)
+    } else if (collection_interrupts) {
         session.stop = StopReason::CollectionErrors;
-    else
+    } else if (!nodeids.empty()) {
+        std::string unsupported;
+        switch (snapshot_engine(engine, session, unsupported)) {
+        case SnapshotStatus::Ok:
+            runnable = true;
+            break;
+        case SnapshotStatus::Unsupported:
+            // --isolation snapshot where it cannot be had: a usage error.
+            print_init_error(unsupported);
+            return init_failure_exit_code(TACH_EUNSUPPORTED);
+        case SnapshotStatus::Failed:
+            break;
+        }
+    }
+    session.isolation = std::string(tach::isolation_name(engine.isolation()));
+    session.isolation_reason = engine.isolation_reason();
+    if (runnable && !args.isolation_given && engine.isolation() == tach::Isolation::Fork) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s\n", fork_fallback_note(session.isolation_reason).c_str());
+    }
+
+    report.header(session);
+    if (runnable)
         run_tests(engine, nodeids, report, session);
 
     session.duration = seconds_since(start);
@@ -156,6 +183,8 @@ int main(int argc, char **argv) {
         return kExitOk;
     }
     try {
+        if (args.doctor)
+            return run_doctor(args, init_options(args));
         return run(args);
     } catch (const std::exception &error) {
         std::fflush(stdout);

@@ -108,10 +108,6 @@ std::string format_trimmed(std::string_view before, std::string_view text,
     return whole(std::string(prefix_fitting(text, room)) + std::string(ellipsis));
 }
 
-std::string teardown_message(const TestRecord &record) {
-    return record.outcome == tach::Outcome::Passed ? record.message : "";
-}
-
 std::string_view bare_reason(std::string_view message) {
     for (std::string_view prefix : {std::string_view("Skipped: "), std::string_view("reason: ")}) {
         if (message.substr(0, prefix.size()) == prefix)

@@ -40,11 +40,6 @@ std::string format_trimmed(std::string_view before, std::string_view text,
                            std::string_view after, std::size_t available,
                            bool untrimmed = false);
 
-// The message of a test's failed teardown, where the result carries it: a
-// result has one message, the teardown's only when the test itself passed.
-// "" when unknown.
-std::string teardown_message(const TestRecord &record);
-
 // pytest shows skip/xfail reasons without "Skipped: " / "reason: ".
 std::string_view bare_reason(std::string_view message);
 

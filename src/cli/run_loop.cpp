@@ -48,20 +48,25 @@ TestRecord record_of(const tach::Result &result) {
     return record;
 }
 
-void run_tests(tach::Engine &engine, const std::vector<std::string> &nodeids,
-               TerminalReport &report, Session &session) {
-    if (nodeids.empty())
-        return;
+SnapshotStatus snapshot_engine(tach::Engine &engine, Session &session, std::string &message) {
     try {
         engine.snapshot();
     } catch (const tach::Error &error) {
-        if (interrupt_requested())
+        if (interrupt_requested()) {
             session.stop = StopReason::KeyboardInterrupt;
-        else
+        } else if (error.code() == TACH_EUNSUPPORTED) {
+            message = error.what();
+            return SnapshotStatus::Unsupported;
+        } else {
             internal_error(session, "tach_snapshot", error);
-        return;
+        }
+        return SnapshotStatus::Failed;
     }
+    return SnapshotStatus::Ok;
+}
 
+void run_tests(tach::Engine &engine, const std::vector<std::string> &nodeids,
+               TerminalReport &report, Session &session) {
     int failures = 0;
     for (const std::string &nodeid : nodeids) {
         if (interrupt_requested()) {

@@ -14,7 +14,16 @@ namespace tach_cli {
 // The plain-data copy of a result that the reports work from.
 TestRecord record_of(const tach::Result &result);
 
-// Run nodeids (in order) on an engine fresh from init, appending to
+enum class SnapshotStatus {
+    Ok,           // the golden image is taken; the mode is resolved
+    Unsupported,  // the isolation asked for is not available here (message)
+    Failed,       // session.stop says why (Ctrl-C or an internal error)
+};
+
+// tach_snapshot on an engine fresh from init.
+SnapshotStatus snapshot_engine(tach::Engine &engine, Session &session, std::string &message);
+
+// Run nodeids (in order) on a snapshotted engine, appending to
 // session.records and setting session.stop.
 void run_tests(tach::Engine &engine, const std::vector<std::string> &nodeids,
                TerminalReport &report, Session &session);

@@ -26,6 +26,7 @@ void Tally::add(const TestRecord &record) {
 Tally Tally::of(const Session &session) {
     Tally tally;
     tally.errors = session.collect_errors.size();
+    tally.deselected = session.deselected;
     for (const TestRecord &record : session.records)
         tally.add(record);
     return tally;
@@ -63,6 +64,7 @@ std::vector<SummaryPart> summary_parts(const Tally &tally) {
     add(tally.failed, "failed", "failed", Color::Red);
     add(tally.passed, "passed", "passed", Color::Green);
     add(tally.skipped, "skipped", "skipped", Color::Yellow);
+    add(tally.deselected, "deselected", "deselected", Color::Yellow);
     add(tally.xfailed, "xfailed", "xfailed", Color::Yellow);
     add(tally.xpassed, "xpassed", "xpassed", Color::Yellow);
     add(tally.errors, "error", "errors", Color::Red);

@@ -21,15 +21,13 @@ struct Tally {
     std::size_t errors = 0;   // setup/teardown errors and collection errors
     std::size_t crashed = 0;
     std::size_t timeout = 0;
+    std::size_t deselected = 0;  // shown, but neither a result nor a failure
 
     void add(tach::Outcome outcome);
     // The outcome, and one more error for a failed teardown.
     void add(const TestRecord &record);
     // A failed, error, crashed or timed-out test (or collection error).
     bool any_failure() const { return failed + errors + crashed + timeout > 0; }
-    bool empty() const {
-        return failed + passed + skipped + xfailed + xpassed + errors + crashed + timeout == 0;
-    }
 
     static Tally of(const Session &session);
 };
@@ -51,8 +49,8 @@ struct SummaryPart {
 };
 
 // "2 failed", "12 passed", ... in pytest's order (failed, passed, skipped,
-// xfailed, xpassed, error(s), then tach's crashed and timeout(s)), or
-// "no tests ran".  Parts in the main colour are bold.
+// deselected, xfailed, xpassed, error(s), then tach's crashed and
+// timeout(s)), or "no tests ran".  Parts in the main colour are bold.
 std::vector<SummaryPart> summary_parts(const Tally &tally);
 
 // "0.41s", or "75.20s (0:01:15)" from a minute on.

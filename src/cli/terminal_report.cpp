@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "isolation_stats.hpp"
 #include "report_format.hpp"
 #include "utf8.hpp"
 
@@ -50,6 +51,38 @@ std::string body_text(const TestRecord &record) {
 
 } // namespace
 
+std::string collected_line(const Session &session) {
+    // pytest's report_collect(final=True): everything collected, then what
+    // -k / -m left out of it.
+    const std::size_t total = session.collected + session.deselected;
+    std::string line = "collected " + plural(total, "item", "items");
+    if (!session.collect_errors.empty())
+        line += " / " + plural(session.collect_errors.size(), "error", "errors");
+    if (session.deselected > 0)
+        line += " / " + std::to_string(session.deselected) + " deselected";
+    if (total > session.collected)
+        line += " / " + std::to_string(session.collected) + " selected";
+    return line;
+}
+
+std::string collect_only_text(const Session &session) {
+    // pytest's _build_collect_only_summary_stats_line.
+    const std::size_t total = session.collected + session.deselected;
+    std::string text;
+    if (total == 0)
+        text = "no tests collected";
+    else if (session.deselected == 0)
+        text = plural(total, "test", "tests") + " collected";
+    else if (session.collected == 0)
+        text = "no tests collected (" + std::to_string(session.deselected) + " deselected)";
+    else
+        text = std::to_string(session.collected) + "/" + std::to_string(total) +
+               " tests collected (" + std::to_string(session.deselected) + " deselected)";
+    if (!session.collect_errors.empty())
+        text += ", " + plural(session.collect_errors.size(), "error", "errors");
+    return text;
+}
+
 bool running_on_ci() { return std::getenv("CI") || std::getenv("BUILD_NUMBER"); }
 
 TerminalReport::TerminalReport(TerminalWriter &tw, int verbosity, bool untrimmed)
@@ -61,11 +94,9 @@ void TerminalReport::header(const Session &session) {
         return;
     tw_.sep('=', "test session starts", colored(Color::Default, true));
     tw_.line("tach " TACH_VERSION_STRING ", python " + session.python_version + ", pytest " +
-             session.pytest_version + ", isolation: " + session.isolation);
-    std::string collected = "collected " + plural(session.collected, "item", "items");
-    if (!session.collect_errors.empty())
-        collected += " / " + plural(session.collect_errors.size(), "error", "errors");
-    tw_.line(collected, colored(Color::Default, true));
+             session.pytest_version + ", isolation: " +
+             isolation_description(session.isolation, session.isolation_reason));
+    tw_.line(collected_line(session), colored(Color::Default, true));
     tw_.flush();
 }
 
@@ -185,15 +216,12 @@ void TerminalReport::errors_section(const Session &session) {
             tw_.sep('_', "ERROR at " + phase + " of " + name, kHeadline);
             section_body(body_text(record), record.stdout_text, record.stderr_text);
         }
-        if (record.teardown_failed && record.outcome != tach::Outcome::Error) {
+        if (record.teardown_failed) {
+            // Beside whatever the test's outcome was, with its own text.
             tw_.sep('_', "ERROR at teardown of " + name, kHeadline);
-            if (is_failure_like(record.outcome)) {
-                // The result has one text for both: it is under FAILURES.
-                tw_.line("(the teardown's traceback follows the failure of " + name +
-                         " under FAILURES)");
-            } else {
-                section_body(record.longrepr, record.stdout_text, record.stderr_text);
-            }
+            section_body(record.teardown_longrepr.empty() ? record.teardown_message
+                                                          : record.teardown_longrepr,
+                         record.stdout_text, record.stderr_text);
         }
     }
 }
@@ -243,8 +271,8 @@ void TerminalReport::short_summary(const Session &session) {
     for (const TestRecord &record : session.records) {
         if (record.outcome == tach::Outcome::Error)
             summary_line_for("ERROR", record.nodeid, record.message);
-        else if (record.teardown_failed)
-            summary_line_for("ERROR", record.nodeid, teardown_message(record));
+        if (record.teardown_failed)
+            summary_line_for("ERROR", record.nodeid, record.teardown_message);
     }
 }
 
@@ -280,6 +308,8 @@ void TerminalReport::finish(const Session &session, const std::string &junit_pat
     failures_section(session);
     if (!junit_path.empty())
         tw_.sep('-', "generated xml file: " + junit_path);
+    if (show_stats_)
+        stats_section(session);
     short_summary(session);
 
     const Style alarm = colored(Color::Red);
@@ -313,8 +343,17 @@ void TerminalReport::finish(const Session &session, const std::string &junit_pat
     case StopReason::Completed:
         break;
     }
+    // Said apart, so that the closing line stays pytest's.
+    if (const std::size_t replaced = replaced_count(session))
+        tw_.line(replaced_note(replaced), colored(Color::Yellow));
     closing_line(tally, session.duration);
     tw_.flush();
+}
+
+void TerminalReport::stats_section(const Session &session) {
+    tw_.sep('=', "tach isolation statistics");
+    for (const std::string &line : isolation_stats_lines(session))
+        tw_.line(line);
 }
 
 void TerminalReport::collect_only(const Session &session, const std::vector<std::string> &nodeids,
@@ -331,14 +370,11 @@ void TerminalReport::collect_only(const Session &session, const std::vector<std:
                 "Interrupted: " + plural(n_errors, "error", "errors") + " during collection",
                 colored(Color::Red));
     }
-    std::string text = nodeids.empty() ? "no tests collected"
-                                        : plural(nodeids.size(), "test", "tests") + " collected";
     Color color = nodeids.empty() ? Color::Yellow : Color::Green;
-    if (n_errors) {
-        text += ", " + plural(n_errors, "error", "errors");
+    if (n_errors)
         color = Color::Red;
-    }
-    tw_.line(text + " in " + format_session_duration(session.duration), colored(color));
+    tw_.line(collect_only_text(session) + " in " + format_session_duration(session.duration),
+             colored(color));
     tw_.flush();
 }
 

@@ -20,7 +20,11 @@ public:
     // messages whole (pytest does so when $CI or $BUILD_NUMBER is set).
     TerminalReport(TerminalWriter &tw, int verbosity, bool untrimmed);
 
-    // "==== test session starts ====", the versions and "collected N items".
+    // With --stats: the "tach isolation statistics" section in finish().
+    void set_show_stats(bool show) { show_stats_ = show; }
+
+    // "==== test session starts ====", the versions, the isolation mode and
+    // why, and "collected N items [/ M deselected / K selected]".
     void header(const Session &session);
 
     // Progress, called around each test.  Output is flushed, so a test that
@@ -47,6 +51,7 @@ private:
     void summary_line_for(const std::string &word, const std::string &nodeid,
                           const std::string &message);
     void closing_line(const Tally &tally, double seconds);
+    void stats_section(const Session &session);
 
     TerminalWriter &tw_;
     int verbosity_;
@@ -56,7 +61,16 @@ private:
     Tally so_far_;
     std::string current_file_;
     bool progress_line_open_ = false;
+    bool show_stats_ = false;
 };
+
+// "collected 105 items / 99 deselected / 6 selected", as pytest words it.
+std::string collected_line(const Session &session);
+
+// --collect-only's closing words without the time: "5 tests collected",
+// "5/105 tests collected (100 deselected)", "no tests collected", each with
+// ", N errors" when collection failed somewhere.
+std::string collect_only_text(const Session &session);
 
 // Whether pytest would print short-summary messages untrimmed ($CI or
 // $BUILD_NUMBER set).
