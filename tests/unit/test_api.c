@@ -12,8 +12,8 @@
  *   engines  an engine per test: none isolation, ordering rules, -k,
  *            collection errors, repeated init/shutdown, result lifetime,
  *            threads
- *   contract promises of tach.h the engine does not keep (yet); each is
- *            described in the test's comment
+ *   contract promises of tach.h beyond pass/fail, quoted in each test's
+ *            comment; the ones the engine does not keep (yet) fail here
  *
  * TACH_TEST_FIXTURES (a -D define) is the absolute path of tests/fixtures;
  * the worker and the shim are found through $TACH_WORKER / $TACH_SHIM_DIR
@@ -1402,6 +1402,70 @@ static void test_api_contract_none_mode_timeout(void **state) {
     run_expect(s->engine, NODE("test_passes"), TACH_OUTCOME_PASSED);
 }
 
+/* True while `pid` exists and is not a zombie. */
+static int process_running(int pid) {
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    const char *close_paren = strrchr(line, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+/* tach_shutdown: "Stop the worker and every process it started, reap
+ * them".  A test leaves a `sleep` behind, in each isolation mode. */
+static void test_api_contract_shutdown_stops_test_children(void **state) {
+    test_state *s = *state;
+    const char *base = getenv("TMPDIR");
+    char pidfile[PATH_MAX];
+    snprintf(pidfile, sizeof pidfile, "%s/tach-test-pids-XXXXXX", base && *base ? base : "/tmp");
+    int fd = mkstemp(pidfile);
+    assert_true(fd >= 0);
+    close(fd);
+    setenv("TACH_TEST_PIDFILE", pidfile, 1); /* the worker inherits it */
+
+    const tach_isolation modes[] = {TACH_ISOLATION_FORK, TACH_ISOLATION_NONE, TACH_ISOLATION_AUTO};
+    const char *args[] = {CONTRACT_NODE("test_leaves_a_child_process")};
+    int failures = 0;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        tach_init_options opts = TACH_INIT_OPTIONS_INIT;
+        opts.project_root = CONTRACT_DIR;
+        opts.isolation = modes[i];
+        opts.args = args;
+        opts.nargs = 1;
+        tach_result *r = NULL;
+        int ok = tach_init(&s->engine, &opts) == TACH_OK && tach_snapshot(s->engine) == TACH_OK &&
+                 tach_run_test(s->engine, args[0], &r) == TACH_OK &&
+                 tach_result_outcome(r) == TACH_OUTCOME_PASSED;
+        tach_result_free(r);
+        tach_shutdown(s->engine);
+        s->engine = NULL;
+        if (!ok) failures++;
+    }
+    unsetenv("TACH_TEST_PIDFILE");
+
+    /* Killed processes are reparented and reaped by init: allow it a moment. */
+    int pids[8], npids = 0, alive = 0;
+    FILE *f = fopen(pidfile, "r");
+    while (f && npids < 8 && fscanf(f, "%d", &pids[npids]) == 1) npids++;
+    if (f) fclose(f);
+    unlink(pidfile);
+    for (int tries = 0; tries < 50; tries++) {
+        alive = 0;
+        for (int i = 0; i < npids; i++) alive += process_running(pids[i]);
+        if (!alive) break;
+        usleep(20000);
+    }
+    for (int i = 0; i < npids; i++)
+        if (process_running(pids[i])) kill(pids[i], SIGKILL); /* do not leak it ourselves */
+    assert_int_equal(failures, 0);
+    assert_int_equal(npids, 3);
+    if (alive) fail_msg("%d of the tests' child processes outlived tach_shutdown", alive);
+}
+
 /* A relative shim_path is accepted by tach_init's own check, which looks
  * for tach_shim relative to the caller's cwd; the worker must then use the
  * same directory (it runs in the project root). */
@@ -1509,6 +1573,7 @@ int main(int argc, char **argv) {
         WITH_STATE(test_api_contract_output_before_exit),
         WITH_STATE(test_api_contract_none_mode_timeout),
         WITH_STATE(test_api_contract_relative_shim_path),
+        WITH_STATE(test_api_contract_shutdown_stops_test_children),
     };
 
     /* cmocka prints as it goes; keep it ordered with our own stderr. */
