@@ -70,6 +70,10 @@ void test_hpp_free_functions(void **) {
     assert_true(tach::outcome_name(tach::Outcome::XPassed) == "xpassed");
     assert_true(tach::isolation_name(tach::Isolation::None) == "none");
     assert_true(tach::status_name(TACH_EINVAL).substr(0, 11) == "TACH_EINVAL");
+
+    tach::Capabilities caps = tach::probe_capabilities();
+    assert_false(caps.kernel_release.empty());
+    if (!caps.snapshot_supported) assert_false(caps.reason.empty());
 }
 
 void test_hpp_init_options_capi(void **) {
@@ -138,6 +142,8 @@ void test_hpp_run(void **) {
     std::vector<std::string> ids = engine.tests();
     assert_int_equal(ids.size(), engine.test_count());
     assert_true(ids.size() >= 10);
+    assert_int_equal(engine.deselected_count(), 0);
+    assert_string_equal(engine.isolation_reason().c_str(), "");
     assert_string_equal(ids.front().c_str(), (kNode + "test_passes").c_str());
     assert_true(engine.collect_errors().empty());
     assert_false(engine.collection_interrupts());
@@ -151,6 +157,7 @@ void test_hpp_run(void **) {
     }
     engine.snapshot();
     assert_true(engine.isolation() == tach::Isolation::Fork);
+    assert_false(engine.isolation_reason().empty());
 
     tach::Result passed = engine.run_test(kNode + "test_passes");
     assert_true(passed.outcome() == tach::Outcome::Passed);
@@ -160,6 +167,8 @@ void test_hpp_run(void **) {
     assert_true(passed.duration() > 0.0);
     assert_int_equal(passed.exit_status(), -1);
     assert_false(passed.teardown_failed());
+    assert_string_equal(passed.teardown_longrepr().c_str(), "");
+    assert_string_equal(passed.teardown_message().c_str(), "");
     engine.restore();
 
     tach::Result failed = engine.run_test(kNode + "test_fails");
@@ -217,6 +226,7 @@ void test_hpp_move_and_release(void **) {
     c = std::move(b);
     assert_ptr_equal(c.capi(), raw);
     assert_int_equal(c.test_count(), 1);
+    assert_true(c.deselected_count() == 0);  // a node id selects, it does not deselect
 
     // release(): the caller owns the C handle.
     tach_engine *released = c.release();

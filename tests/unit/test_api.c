@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -311,6 +312,42 @@ static void test_api_options_init(void **state) {
     assert_null(filled.worker_path);
     assert_null(filled.shim_path);
     assert_int_equal(macro.isolation, filled.isolation);
+}
+
+static void test_api_probe_capabilities(void **state) {
+    (void)state;
+    assert_int_equal(tach_probe_capabilities(NULL), TACH_EINVAL);
+    tach_capabilities caps = TACH_CAPABILITIES_INIT;
+    assert_int_equal(caps.size, sizeof caps);
+    const size_t bad_sizes[] = {0, 1, sizeof caps - 1, sizeof caps + 1, (size_t)-1};
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
+        caps.size = bad_sizes[i];
+        assert_int_equal(tach_probe_capabilities(&caps), TACH_EINVAL);
+    }
+
+    const int fds_before = count_fds();
+    tach_capabilities probed = TACH_CAPABILITIES_INIT;
+    memset(probed.kernel_release, 'x', sizeof probed.kernel_release);
+    memset(probed.reason, 'x', sizeof probed.reason);
+    assert_int_equal(tach_probe_capabilities(&probed), TACH_OK);
+    assert_int_equal(count_fds(), fds_before); /* "nothing is left open" */
+
+    /* Strings are terminated inside their arrays. */
+    assert_non_null(memchr(probed.kernel_release, '\0', sizeof probed.kernel_release));
+    assert_non_null(memchr(probed.reason, '\0', sizeof probed.reason));
+    struct utsname u;
+    assert_int_equal(uname(&u), 0);
+    assert_string_equal(probed.kernel_release, u.release);
+
+    const int flags[] = {probed.userfaultfd, probed.uffd_wp_async, probed.uffd_wp_unpopulated,
+                         probed.pagemap_scan, probed.procmap_query, probed.snapshot_supported};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) assert_true(flags[i] == 0 || flags[i] == 1);
+    if (probed.snapshot_supported) {
+        /* "everything snapshot isolation requires" */
+        assert_true(probed.userfaultfd && probed.uffd_wp_async && probed.pagemap_scan);
+    } else {
+        assert_true(strlen(probed.reason) > 0);
+    }
 }
 
 /* Every accessor on a NULL engine: no crash, the documented defaults. */
@@ -853,6 +890,12 @@ static int setup_snapshot_engine(void **state) {
     int status = init_engine(&g_snap, NULL, TACH_ISOLATION_SNAPSHOT, 1.0, NULL, 0);
     if (status == TACH_OK) status = tach_snapshot(g_snap);
     if (status == TACH_EUNSUPPORTED) {
+        tach_capabilities caps = TACH_CAPABILITIES_INIT;
+        if (tach_probe_capabilities(&caps) == TACH_OK && caps.snapshot_supported) {
+            fprintf(stderr, "tach_probe_capabilities says snapshot isolation works here, but: %s\n",
+                    tach_errmsg(g_snap));
+            return -1;
+        }
         fprintf(stderr, "snapshot isolation unavailable, group skipped: %s\n", tach_errmsg(g_snap));
         g_snap_unavailable = 1;
         return 0;
@@ -1506,6 +1549,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_api_options_init),
         cmocka_unit_test(test_api_null_engine),
         cmocka_unit_test(test_api_null_result),
+        cmocka_unit_test(test_api_probe_capabilities),
     };
     const struct CMUnitTest options_tests[] = {
         cmocka_unit_test(test_api_init_null_out),
