@@ -7,6 +7,7 @@
 
 int main(void) {
     tach_init_options opts = TACH_INIT_OPTIONS_INIT;
+    tach_capabilities caps = TACH_CAPABILITIES_INIT;
     tach_engine *engine = NULL;
     tach_result *result = NULL;
     tach_status status = TACH_OK;
@@ -14,6 +15,8 @@ int main(void) {
     (void)engine;
     (void)result;
     (void)outcome;
+    if (caps.size != sizeof caps || caps.reason[0] != '\0')
+        return 1;
     if (TACH_VERSION_NUMBER != TACH_VERSION_MAJOR * 10000 + TACH_VERSION_MINOR * 100 + TACH_VERSION_PATCH)
         return 1;
     return opts.size == sizeof opts && opts.isolation == TACH_ISOLATION_AUTO && status == 0 ? 0 : 1;

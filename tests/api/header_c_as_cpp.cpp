@@ -8,5 +8,6 @@ static_assert(std::is_standard_layout<tach_init_options>::value, "tach_init_opti
 
 int main() {
     tach_init_options opts = TACH_INIT_OPTIONS_INIT;
-    return opts.size == sizeof opts ? 0 : 1;
+    tach_capabilities caps = TACH_CAPABILITIES_INIT;
+    return opts.size == sizeof opts && caps.size == sizeof caps ? 0 : 1;
 }
