@@ -1382,6 +1382,7 @@ static void test_api_contract_teardown_error(void **state) {
     assert_contains(tach_result_teardown_message(s->result), "teardown exploded");
     assert_null(strstr(tach_result_longrepr(s->result), "teardown exploded"));
     tach_result_free(s->result);
+    s->result = NULL;
 
     s->result = run_ok(g_contract, CONTRACT_NODE("test_fails_then_teardown_fails"));
     assert_outcome(s->result, TACH_OUTCOME_FAILED);
