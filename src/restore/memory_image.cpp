@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sys/rseq.h>
+
 #include "restore/pagemap_scan.hpp"
 #include "restore/uffd.hpp"
 
@@ -147,6 +149,18 @@ bool MemoryImage::capture(std::uintptr_t stack_addr, RestoreError *err) {
             return fail(err, "cannot write-protect tracked memory (PAGEMAP_SCAN)", rc);
     }
     brk_ = current_brk();
+
+    if (__rseq_size > 0) {
+        rseq_start_ = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(__builtin_thread_pointer()) +
+                                                 static_cast<std::uintptr_t>(__rseq_offset));
+        rseq_end_ = rseq_start_ + __rseq_size;
+    }
+    errno_addr_ = &errno;
+    for (std::size_t i = 0; i < ntracked_; ++i) {
+        auto a = reinterpret_cast<std::uint64_t>(errno_addr_);
+        if (tracked_[i].start <= a && a + sizeof(int) <= tracked_[i].end)
+            golden_errno_ = reinterpret_cast<const int *>(tracked_[i].golden + (a - tracked_[i].start));
+    }
     return true;
 }
 
@@ -303,6 +317,10 @@ bool MemoryImage::copy_back_written(const Block &b, MemoryStats *stats, RestoreE
 }
 
 bool MemoryImage::restore(std::uintptr_t stack_addr, MemoryStats *stats, RestoreError *err) {
+    // The live rseq fields describe where this thread runs now; keep them.
+    unsigned char rseq_live[64];
+    std::size_t rseq_len = std::min<std::size_t>(rseq_end_ - rseq_start_, sizeof rseq_live);
+    if (rseq_len) std::memcpy(rseq_live, reinterpret_cast<const void *>(rseq_start_), rseq_len);
     if (current_brk() != brk_ && static_cast<std::uint64_t>(syscall(SYS_brk, brk_)) != brk_)
         return fail(err, "cannot put the program break back", errno);
     long ncur = read_current_maps();
@@ -317,6 +335,10 @@ bool MemoryImage::restore(std::uintptr_t stack_addr, MemoryStats *stats, Restore
         if (int rc = rearm_write_protect(pagemap_fd_, blocks_[i].start, blocks_[i].end))
             return fail(err, "cannot re-arm write protection", rc);
     }
+    // Writes after the copy-back are tracked for the next restore; these
+    // two leave memory as the golden image has it (rseq aside).
+    if (rseq_len) std::memcpy(reinterpret_cast<void *>(rseq_start_), rseq_live, rseq_len);
+    if (golden_errno_) *errno_addr_ = *golden_errno_;
     return true;
 }
 
@@ -327,10 +349,12 @@ bool MemoryImage::verify(std::uint64_t *bad_addr, RestoreError *err) const {
             const auto *live = reinterpret_cast<const unsigned char *>(a);
             const unsigned char *gold = t.golden + (a - t.start);
             if (std::memcmp(live, gold, kPage) == 0) continue;
-            std::uint64_t off = 0;
-            while (off < kPage && live[off] == gold[off]) ++off;
-            *bad_addr = a + off;
-            return fail(err, "restored memory differs from the golden image");
+            for (std::uint64_t off = 0; off < kPage; ++off) {
+                if (live[off] == gold[off]) continue;
+                if (a + off >= rseq_start_ && a + off < rseq_end_) continue;  // the kernel's
+                *bad_addr = a + off;
+                return fail(err, "restored memory differs from the golden image");
+            }
         }
     }
     return true;

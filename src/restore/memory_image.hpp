@@ -80,6 +80,13 @@ private:
     }
 
     Arena *arena_ = nullptr;
+    // Per-thread memory the kernel or the restore itself writes: the rseq
+    // area (the kernel keeps the current CPU there, so it is never put
+    // back nor compared) and errno (set to its golden value last).
+    std::uint64_t rseq_start_ = 0, rseq_end_ = 0;
+    int *errno_addr_ = nullptr;
+    const int *golden_errno_ = nullptr;
+
     int uffd_ = -1;
     int pagemap_fd_ = -1;
     int maps_fd_ = -1;
