@@ -1,10 +1,12 @@
 #include "doctor_report.hpp"
 
+#include "isolation_stats.hpp"
+
 namespace tach_cli {
 
 namespace {
 
-constexpr std::size_t kLabelWidth = 24;
+constexpr std::size_t kLabelWidth = 26;
 
 std::string yes_no(bool value) { return value ? "yes" : "no"; }
 
@@ -54,10 +56,9 @@ std::vector<std::string> doctor_engine_lines(const DoctorEngineInfo &info) {
     if (info.collect_errors)
         collected += " / " + count(info.collect_errors, "collection error", "collection errors");
     lines.push_back(doctor_line("collected", collected));
-    std::string isolation = known(info.isolation);
-    if (!info.isolation_reason.empty())
-        isolation += ": " + info.isolation_reason;
-    lines.push_back(doctor_line("isolation auto uses", isolation));
+    lines.push_back(doctor_line("isolation auto uses",
+                                isolation_description(known(info.isolation),
+                                                      info.isolation_reason)));
     if (!info.python_option.empty())
         lines.push_back(doctor_line("--python", info.python_option));
     return lines;
@@ -68,10 +69,18 @@ std::string doctor_engine_failure(std::string_view what, std::string_view messag
     std::string text(message);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
         text.pop_back();
-    std::string value = std::string(what) + ": " + text;
+    std::string out = std::string(what);
     if (!code_name.empty())
-        value += " (" + std::string(code_name) + ")";
-    return doctor_line("engine", value);
+        out += " (" + std::string(code_name) + ")";
+    out = doctor_line("engine", out);
+    // The message below, indented: pytest's can be a whole traceback.
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const std::size_t nl = rest.find('\n');
+        out += "\n  " + std::string(rest.substr(0, nl));
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    return out;
 }
 
 } // namespace tach_cli

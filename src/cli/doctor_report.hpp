@@ -32,7 +32,8 @@ std::string doctor_line(std::string_view label, std::string_view value);
 std::vector<std::string> doctor_capability_lines(const tach::Capabilities &caps);
 std::vector<std::string> doctor_engine_lines(const DoctorEngineInfo &info);
 
-// The line for an engine that could not start (or snapshot): why.
+// "engine: WHAT (CODE NAME)" and, indented below it, the message's lines:
+// why the engine could not start (or snapshot).
 std::string doctor_engine_failure(std::string_view what, std::string_view message,
                                   std::string_view code_name);
 

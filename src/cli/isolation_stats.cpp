@@ -15,7 +15,7 @@ std::string format(const char *fmt, double value) {
     return buffer;
 }
 
-std::string micros(double seconds) { return format("%.1f", seconds * 1e6); }
+std::string micros(double seconds) { return format("%.0f", seconds * 1e6); }
 
 std::string whole(double value) { return format("%.0f", value); }
 

@@ -86,6 +86,7 @@ int run(const Arguments &args) {
                       should_use_color(args.color, STDOUT_FILENO));
     TerminalReport report(tw, args.verbosity, running_on_ci());
     report.set_show_stats(args.stats);
+    report.set_tty(isatty(STDOUT_FILENO) != 0);
     install_interrupt_handler();
 
     tach::Engine engine(nullptr);
@@ -138,7 +139,8 @@ int run(const Arguments &args) {
             break;
         case SnapshotStatus::Unsupported:
             // --isolation snapshot where it cannot be had: a usage error.
-            print_init_error(unsupported);
+            print_init_error("snapshot isolation is unavailable here: " + unsupported +
+                             "\n(--isolation fork works everywhere; tach --doctor tells more)");
             return init_failure_exit_code(TACH_EUNSUPPORTED);
         case SnapshotStatus::Failed:
             break;

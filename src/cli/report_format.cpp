@@ -108,6 +108,12 @@ std::string format_trimmed(std::string_view before, std::string_view text,
     return whole(std::string(prefix_fitting(text, room)) + std::string(ellipsis));
 }
 
+std::string_view summary_message(std::string_view message, std::string_view longrepr) {
+    if (!message.empty() && python_strip(longrepr) == python_strip(message))
+        return "";
+    return message;
+}
+
 std::string_view bare_reason(std::string_view message) {
     for (std::string_view prefix : {std::string_view("Skipped: "), std::string_view("reason: ")}) {
         if (message.substr(0, prefix.size()) == prefix)

@@ -40,6 +40,12 @@ std::string format_trimmed(std::string_view before, std::string_view text,
                            std::string_view after, std::size_t available,
                            bool untrimmed = false);
 
+// The message pytest's short test summary shows after " - ": the crash
+// message, or "" when the report had no reprcrash (its longrepr was a bare
+// string, as for a strict XPASS or pytest.fail(pytrace=False)), which shows
+// here as a message equal to the whole text.
+std::string_view summary_message(std::string_view message, std::string_view longrepr);
+
 // pytest shows skip/xfail reasons without "Skipped: " / "reason: ".
 std::string_view bare_reason(std::string_view message);
 

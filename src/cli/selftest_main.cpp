@@ -2,6 +2,7 @@
 // id mangling, XML escaping, summary wording, the pytest-shaped report)
 // without a worker.  Expected strings are pytest 7.2's own output for the
 // same situations.  Exit status 0 when every check passed.
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "doctor_report.hpp"
+#include "isolation_stats.hpp"
 #include "junit_xml.hpp"
 #include "report_format.hpp"
 #include "session.hpp"
@@ -152,6 +155,36 @@ void test_arguments_bad_values() {
     CHECK(throws_usage([] { parse({"--color", "purple"}); }));
     CHECK(!throws_usage([] { parse({"--timeout", "1e1"}); }));
     CHECK(parse({"--isolation", "snapshot"}).isolation == tach::Isolation::Snapshot);
+    CHECK(throws_usage([] { parse({"--stats=yes"}); }));
+    CHECK(throws_usage([] { parse({"--doctor=1"}); }));
+}
+
+void test_arguments_isolation_stats_doctor() {
+    Arguments a = parse({"tests/"});
+    CHECK(a.isolation == tach::Isolation::Auto);  // the default is auto ...
+    CHECK(!a.isolation_given);                    // ... and not the user's choice
+    CHECK(!a.stats && !a.doctor);
+    a = parse({"--isolation=auto"});
+    CHECK(a.isolation == tach::Isolation::Auto && a.isolation_given);
+
+    a = parse({"--stats", "-k", "x"});
+    CHECK(a.stats);
+    CHECK_EQ(joined(a.pytest_args), "-k|x");
+
+    a = parse({"--doctor", "--python", "/p", "tests/"});
+    CHECK(a.doctor);
+    CHECK_EQ(a.python, "/p");
+    CHECK_EQ(joined(a.pytest_args), "tests/");
+
+    // `tach doctor ARGS` is `tach --doctor ARGS`; only in first place.
+    a = parse({"doctor", "-k", "widget"});
+    CHECK(a.doctor);
+    CHECK_EQ(joined(a.pytest_args), "-k|widget");
+    a = parse({"tests/", "doctor"});
+    CHECK(!a.doctor);
+    CHECK_EQ(joined(a.pytest_args), "tests/|doctor");
+    a = parse({"./doctor"});
+    CHECK(!a.doctor);
 }
 
 // ------------------------------------------------------- names and escaping
@@ -202,6 +235,16 @@ void test_xml_escaping() {
     CHECK_EQ(bin_xml_escape(std::string("nul\0!", 5)), "nul#x00!");
     CHECK_EQ(xml_escape_text("<a & \"b\">"), "&lt;a &amp; \"b\"&gt;");
     CHECK_EQ(xml_escape_attr("<a & \"b\">\n\t"), "&lt;a &amp; &quot;b&quot;&gt;&#10;&#09;");
+}
+
+void test_python_strip() {
+    CHECK_EQ(std::string(python_strip("\n    def f():\n        x\n\n")), "def f():\n        x");
+    CHECK_EQ(std::string(python_strip(" \t\r\x0b\x0c\x1c\x1f x \x1d")), "x");
+    CHECK_EQ(std::string(python_strip("\xc2\xa0\xe3\x80\x80y\xc2\x85")), "y");  // NBSP, U+3000, NEL
+    CHECK_EQ(std::string(python_strip("\xe2\x82\xac ")), "\xe2\x82\xac");  // not a space
+    CHECK_EQ(std::string(python_strip("\xff ")), "\xff");                   // invalid byte stays
+    CHECK_EQ(std::string(python_strip("  \n ")), "");
+    CHECK_EQ(std::string(python_strip("")), "");
 }
 
 void test_utf8() {
@@ -298,7 +341,7 @@ Session sample_session() {
         rec(id("TestA::test_b[1-2]").c_str(), O::Failed, "assert 1 == 2"),
         rec(id("TestA::test_b[3-3]").c_str(), O::Passed),
         rec(id("test_err").c_str(), O::Error, "RuntimeError: boom", "setup"),
-        rec(id("test_errtd").c_str(), O::Passed, "RuntimeError: td boom"),
+        rec(id("test_errtd").c_str(), O::Passed),
         rec(id("test_skip").c_str(), O::Skipped, "nope <&>"),
         rec(id("test_xf").c_str(), O::XFailed, "known"),
         rec(id("test_xp").c_str(), O::XPassed, "maybe"),
@@ -307,6 +350,10 @@ Session sample_session() {
     s.records[1].longrepr = "    def test_fail():\n>       assert 1 == 2\nE       assert 1 == 2\n";
     s.records[1].stdout_text = "hello out\n";
     s.records[5].teardown_failed = true;
+    s.records[5].teardown_message = "RuntimeError: td boom";
+    s.records[5].teardown_longrepr =
+        "\n    def td():\n>       raise RuntimeError('td boom')\nE       RuntimeError: td boom\n\n"
+        "t.py:3: RuntimeError";
     s.records[9].signal = 11;
     s.collected = s.records.size();
     s.duration = 0.05;
@@ -353,7 +400,7 @@ void test_terminal_report_default() {
                         "\n__________________________ ERROR at setup of test_err ________________"
                         "__________\n"));
     CHECK(contains(out, "_______________________ ERROR at teardown of test_errtd __________________"
-                        "______\n"));
+                        "______\n\n    def td():\n>       raise RuntimeError('td boom')\n"));
     CHECK(contains(out, "=================================== FAILURES ==================================="
                         "\n__________________________________ test_fail ___________________________"
                         "________\n    def test_fail():\n>       assert 1 == 2\nE       assert 1 =="
@@ -396,6 +443,56 @@ void test_terminal_report_verbose_and_quiet() {
                       " in 0.05s\n"));
     const std::string qq = run_report(sample_session(), -2);
     CHECK(!contains(qq, " in 0.05s"));
+}
+
+void test_header_and_deselected() {
+    Session s = sample_session();
+    s.isolation = "snapshot";
+    s.isolation_reason = "in-place restore after each test (golden image: 36 ranges, 21.6 MiB)";
+    s.deselected = 95;
+    const std::string out = run_report(s, 0);
+    CHECK(contains(out, "============================= test session starts ==============================\n"
+                        "tach " TACH_VERSION_STRING ", python 3.11.2, pytest 7.2.1, isolation: snapshot "
+                        "(in-place restore after each test (golden image: 36 ranges, 21.6 MiB))\n"
+                        "collected 105 items / 95 deselected / 10 selected\n\n"));
+    // pytest's order puts deselected after skipped; it does not colour the line.
+    CHECK(contains(out, "= 2 failed, 3 passed, 1 skipped, 95 deselected, 1 xfailed, 1 xpassed, 2 errors, "
+                        "1 crashed in 0.05s =\n"));
+
+    // -v on something that is not a terminal: pytest's "collecting ... ".
+    CHECK(contains(run_report(s, 1), "\ncollecting ... collected 105 items / 95 deselected / 10 selected\n"));
+
+    // Everything deselected: as `pytest -k nothing` (exit code 5).
+    Session none;
+    none.isolation = "auto";
+    none.deselected = 105;
+    none.duration = 0.11;
+    const std::string all = run_report(none, 0);
+    CHECK(contains(all, ", isolation: auto\ncollected 105 items / 105 deselected / 0 selected\n\n"
+                        "=========================== 105 deselected in 0.11s ============================\n"));
+    CHECK(session_exit_code(none) == kExitNoTestsCollected);
+
+    Session e;
+    e.collected = 3;
+    e.collect_errors = {{"t/test_b.py", "boom"}};
+    CHECK_EQ(collected_line(e), "collected 3 items / 1 error");
+    e.deselected = 2;
+    CHECK_EQ(collected_line(e), "collected 5 items / 1 error / 2 deselected / 3 selected");
+
+    // --collect-only's closing words (pytest's collect-only summary).
+    Session c;
+    CHECK_EQ(collect_only_text(c), "no tests collected");
+    c.collected = 5;
+    CHECK_EQ(collect_only_text(c), "5 tests collected");
+    c.deselected = 100;
+    CHECK_EQ(collect_only_text(c), "5/105 tests collected (100 deselected)");
+    c.collected = 0;
+    CHECK_EQ(collect_only_text(c), "no tests collected (100 deselected)");
+    c.collect_errors = {{"t.py", "x"}};
+    CHECK_EQ(collect_only_text(c), "no tests collected (100 deselected), 1 error");
+    c.collected = 1;
+    c.deselected = 0;
+    CHECK_EQ(collect_only_text(c), "1 test collected, 1 error");
 }
 
 void test_terminal_report_wraps_long_progress() {
@@ -454,20 +551,83 @@ void test_failure_and_teardown_error() {
     Session s;
     s.records = {rec("t.py::test_both", tach::Outcome::Failed, "assert 1 == 2")};
     s.records[0].teardown_failed = true;
-    s.records[0].longrepr = "call text\n\nteardown text";
+    s.records[0].longrepr = "\n    def test_both():\n>       assert 1 == 2\nE       assert 1 == 2\n\n"
+                            "t.py:5: AssertionError";
+    s.records[0].teardown_longrepr = "\n    def fx():\n>       raise RuntimeError('td')\n"
+                                     "E       RuntimeError: td\n\nt.py:2: RuntimeError";
+    s.records[0].teardown_message = "RuntimeError: td";
+    s.records[0].duration = 0.25;
     s.collected = 1;
     const std::string out = run_report(s, 0);
     CHECK(contains(out, "t.py FE"));
-    CHECK(contains(out, " ERROR at teardown of test_both "));
-    CHECK(contains(out, "\nFAILED t.py::test_both - assert 1 == 2\nERROR t.py::test_both\n"));
+    // Each section has its own text, a blank line after the headline.
+    CHECK(contains(out, sep_line('_', "ERROR at teardown of test_both", 80) +
+                            "\n\n    def fx():\n>       raise RuntimeError('td')\n"));
+    CHECK(contains(out, sep_line('_', "test_both", 80) +
+                            "\n\n    def test_both():\n>       assert 1 == 2\n"));
+    CHECK(!contains(out, "traceback follows"));
+    CHECK(contains(out, "\nFAILED t.py::test_both - assert 1 == 2\n"
+                        "ERROR t.py::test_both - RuntimeError: td\n"));
     CHECK(contains(out, " 1 failed, 1 error in "));
     CHECK(session_exit_code(s) == kExitTestsFailed);
     CHECK(failure_count(s.records[0]) == 2);
 
+    // pytest 7.2.1's LogXML: the failure's testcase is closed when the
+    // teardown fails and a second one carries the error; the pair counts as
+    // one test.  Texts are str(longrepr), stripped at both ends.
     const std::string xml = render_junit_xml(s, "h");
-    CHECK(contains(xml, "errors=\"1\" failures=\"1\" skipped=\"0\" tests=\"2\""));
-    CHECK(contains(xml, "<failure message=\"assert 1 == 2\">call text\n\nteardown text</failure>"
-                        "<error message=\"failed on teardown\">"));
+    CHECK(contains(xml, "errors=\"1\" failures=\"1\" skipped=\"0\" tests=\"1\""));
+    CHECK(contains(xml, "<testcase classname=\"t\" name=\"test_both\" time=\"0.250\">"
+                        "<failure message=\"assert 1 == 2\">def test_both():\n&gt;       assert 1 == 2"
+                        "\nE       assert 1 == 2\n\nt.py:5: AssertionError</failure></testcase>"
+                        "<testcase classname=\"t\" name=\"test_both\" time=\"0.000\">"
+                        "<error message=\"failed on teardown with &quot;RuntimeError: td&quot;\">"
+                        "def fx():\n&gt;       raise RuntimeError('td')\nE       RuntimeError: td\n\n"
+                        "t.py:2: RuntimeError</error></testcase>"));
+}
+
+void test_setup_and_teardown_errors() {
+    // A setup error and a teardown error of the same test: two errors, as
+    // pytest reports them (EE, two sections, two summary lines, one
+    // testcase with two <error>s).
+    Session s;
+    s.records = {rec("t.py::test_e", tach::Outcome::Error, "RuntimeError: su", "setup")};
+    s.records[0].longrepr = "\n    setup text";
+    s.records[0].teardown_failed = true;
+    s.records[0].teardown_longrepr = "\n    teardown text";
+    s.records[0].teardown_message = "RuntimeError: td";
+    s.collected = 1;
+    const std::string out = run_report(s, 0);
+    CHECK(contains(out, "t.py EE"));
+    CHECK(contains(out, sep_line('_', "ERROR at setup of test_e", 80) + "\n\n    setup text\n"));
+    CHECK(contains(out, sep_line('_', "ERROR at teardown of test_e", 80) +
+                            "\n\n    teardown text\n"));
+    CHECK(contains(out, "\nERROR t.py::test_e - RuntimeError: su\nERROR t.py::test_e - RuntimeError: td\n"));
+    CHECK(contains(out, " 2 errors in "));
+    const std::string xml = render_junit_xml(s, "h");
+    CHECK(contains(xml, "errors=\"2\" failures=\"0\" skipped=\"0\" tests=\"2\""));
+    CHECK(contains(xml, "<error message=\"failed on setup with &quot;RuntimeError: su&quot;\">setup text"
+                        "</error><error message=\"failed on teardown with &quot;RuntimeError: td&quot;\">"
+                        "teardown text</error></testcase>"));
+
+    // A teardown error without a message falls back to the text (pytest's
+    // str(longrepr) when there is no reprcrash).
+    s.records[0].teardown_message = "";
+    CHECK(contains(render_junit_xml(s, "h"),
+                   "<error message=\"failed on teardown with &quot;teardown text&quot;\">"));
+}
+
+void test_summary_message() {
+    // A strict XPASS has a bare-string longrepr: pytest shows no message.
+    CHECK_EQ(std::string(summary_message("[XPASS(strict)] why", "[XPASS(strict)] why")), "");
+    CHECK_EQ(std::string(summary_message("assert 1 == 2", "\n    def t():\n>  assert 1 == 2\n")),
+             "assert 1 == 2");
+    CHECK_EQ(std::string(summary_message("", "")), "");
+    Session s;
+    s.records = {rec("t.py::test_strict", tach::Outcome::Failed, "[XPASS(strict)] strict")};
+    s.records[0].longrepr = "[XPASS(strict)] strict";
+    s.collected = 1;
+    CHECK(contains(run_report(s, 0), "\nFAILED t.py::test_strict\n"));
 }
 
 void test_terminal_report_crash_without_text() {
@@ -511,6 +671,155 @@ void test_exit_codes() {
     CHECK(init_failure_exit_code(TACH_EINTERP) == kExitInternalError);
 }
 
+// ------------------------------------------------------ isolation, doctor
+
+TestRecord restored(const char *id, double seconds, std::uint64_t pages) {
+    TestRecord r = rec(id, tach::Outcome::Passed);
+    r.restore_seconds = seconds;
+    r.pages_restored = pages;
+    return r;
+}
+
+void test_isolation_texts() {
+    CHECK_EQ(isolation_description("fork", ""), "fork");
+    CHECK_EQ(isolation_description("fork", "fork per test (requested)"),
+             "fork (fork per test (requested))");
+    const std::string fallback =
+        "fork per test: snapshot isolation is unavailable here: the kernel lacks PAGEMAP_SCAN";
+    CHECK_EQ(snapshot_unavailable_reason(fallback), "the kernel lacks PAGEMAP_SCAN");
+    CHECK_EQ(snapshot_unavailable_reason("something else"), "something else");
+    CHECK_EQ(snapshot_unavailable_reason(""), "reason unknown");
+    CHECK_EQ(fork_fallback_note(fallback),
+             "tach: snapshot isolation unavailable (the kernel lacks PAGEMAP_SCAN); using fork");
+    CHECK_EQ(replaced_note(1), "tach: 1 worker replaced (see --stats)");
+    CHECK_EQ(replaced_note(3), "tach: 3 workers replaced (see --stats)");
+    CHECK_EQ(format_micros(0.000850), "850 \xc2\xb5s");
+    CHECK_EQ(format_micros(0.01234), "12.3 ms");
+    CHECK_EQ(format_micros(2.414), "2.41 s");
+}
+
+void test_distribution() {
+    std::vector<double> sorted;
+    for (int i = 1; i <= 100; i++)
+        sorted.push_back(i);
+    CHECK(nearest_rank(sorted, 0.5) == 50);
+    CHECK(nearest_rank(sorted, 0.9) == 90);
+    CHECK(nearest_rank(sorted, 0.99) == 99);
+    CHECK(nearest_rank({7}, 0.99) == 7);
+    CHECK(nearest_rank({}, 0.5) == 0);
+    const Distribution d = distribution_of({5, 1, 4, 2, 3});
+    CHECK(d.count == 5 && d.median == 3 && d.p90 == 5 && d.p99 == 5 && d.max == 5 && d.total == 15);
+    const Distribution two = distribution_of({10, 20});
+    CHECK(two.median == 10 && two.max == 20);  // nearest rank: a measured value
+    CHECK(distribution_of({}).count == 0);
+}
+
+void test_isolation_stats() {
+    Session s;
+    s.isolation = "snapshot";
+    s.isolation_reason = "in-place restore after each test (golden image: 3 ranges, 1.0 MiB)";
+    s.records = {restored("t.py::a", 0.000100, 10), restored("t.py::b", 0.000300, 30),
+                 restored("t.py::c", 0.000200, 20), rec("t.py::d", tach::Outcome::Crashed)};
+    s.records[3].worker_replaced = true;
+    s.records[3].replace_reason = "the test crashed the runner";
+    s.collected = 4;
+    s.duration = 0.5;
+    CHECK(replaced_count(s) == 1);
+    const std::vector<std::string> lines = isolation_stats_lines(s);
+    CHECK_EQ(joined(lines),
+             "isolation: snapshot (in-place restore after each test (golden image: 3 ranges, 1.0 MiB))|"
+             "tests run: 4|workers replaced: 1|  t.py::d - the test crashed the runner|"
+             "restore time per test (\xc2\xb5s): median 200, p90 300, p99 300, max 300 (3 restores)|"
+             "pages restored per test: median 20, p99 30, max 30|total restore time: 600 \xc2\xb5s");
+
+    // The section comes where pytest puts plugin sections (before the short
+    // summary); the replaced note just before the closing line, which stays
+    // pytest's.
+    const std::string out = render(
+        [&](TerminalReport &report) {
+            report.set_show_stats(true);
+            report.header(s);
+            for (const TestRecord &r : s.records) {
+                report.test_started(r.nodeid);
+                report.test_finished(r);
+            }
+            report.finish(s, "");
+        },
+        0);
+    const std::size_t stats = out.find(sep_line('=', "tach isolation statistics", 80) + "\n");
+    const std::size_t summary = out.find(" short test summary info ");
+    CHECK(stats != std::string::npos && summary != std::string::npos && stats < summary);
+    CHECK(contains(out, "\nCRASHED t.py::d\ntach: 1 worker replaced (see --stats)\n" +
+                            sep_line('=', "3 passed, 1 crashed in 0.50s", 80) + "\n"));
+
+    // Without --stats: only the note.
+    const std::string plain = run_report(s, 0);
+    CHECK(!contains(plain, "tach isolation statistics"));
+    CHECK(contains(plain, "tach: 1 worker replaced (see --stats)\n="));
+
+    // Other modes: no restore figures; nothing replaced, no note.
+    Session f = s;
+    f.isolation = "fork";
+    f.isolation_reason = "";
+    f.records.pop_back();
+    CHECK_EQ(joined(isolation_stats_lines(f)), "isolation: fork|tests run: 3|workers replaced: 0");
+    CHECK(!contains(run_report(f, 0), "replaced"));
+
+    // Snapshot mode where every worker was replaced.
+    Session r;
+    r.isolation = "snapshot";
+    r.records = {rec("t.py::x", tach::Outcome::Timeout)};
+    r.records[0].worker_replaced = true;
+    CHECK_EQ(joined(isolation_stats_lines(r)),
+             "isolation: snapshot|tests run: 1|workers replaced: 1|  t.py::x - reason unknown|"
+             "in-place restores: none");
+}
+
+void test_doctor_report() {
+    tach::Capabilities caps;
+    caps.kernel_release = "6.8.0";
+    caps.userfaultfd = true;
+    caps.uffd_wp_async = true;
+    caps.uffd_wp_unpopulated = false;
+    caps.pagemap_scan = true;
+    caps.procmap_query = false;
+    caps.reason = "the kernel lacks UFFD_FEATURE_WP_UNPOPULATED";
+    CHECK_EQ(joined(doctor_capability_lines(caps)),
+             "kernel release:           6.8.0|"
+             "userfaultfd (this user):  yes|"
+             "UFFD WP_ASYNC:            yes|"
+             "UFFD WP_UNPOPULATED:      no|"
+             "PAGEMAP_SCAN:             yes|"
+             "PROCMAP_QUERY:            no (optional)|"
+             "snapshot isolation:       unsupported: the kernel lacks UFFD_FEATURE_WP_UNPOPULATED");
+    caps.snapshot_supported = true;
+    CHECK_EQ(doctor_capability_lines(caps).back(),
+             "snapshot isolation:       supported by this kernel");
+
+    DoctorEngineInfo info;
+    info.project = "/p";
+    info.python_version = "3.11.2";
+    info.pytest_version = "7.2.1";
+    info.tests = 5;
+    info.deselected = 100;
+    info.collect_errors = 1;
+    info.isolation = "fork";
+    info.isolation_reason = "fork per test: snapshot isolation is unavailable here: no uffd";
+    CHECK_EQ(joined(doctor_engine_lines(info)),
+             "project:                  /p|python:                   3.11.2|"
+             "pytest:                   7.2.1|"
+             "collected:                5 tests / 100 deselected / 1 collection error|"
+             "isolation auto uses:      fork (fork per test: snapshot isolation is unavailable "
+             "here: no uffd)");
+    info.python_option = "/usr/bin/python3";
+    CHECK_EQ(doctor_engine_lines(info).back(), "--python:                 /usr/bin/python3");
+
+    CHECK_EQ(doctor_engine_failure("could not start", "ERROR: file not found: x\nmore\n",
+                                   "TACH_ECOLLECT: pytest could not start or collect"),
+             "engine:                   could not start (TACH_ECOLLECT: pytest could not start or "
+             "collect)\n  ERROR: file not found: x\n  more");
+}
+
 // -------------------------------------------------------------------- junit
 
 void test_junit_document() {
@@ -529,10 +838,14 @@ void test_junit_document() {
     CHECK(contains(xml, "<testcase classname=\"tests.sub.test_x\" name=\"test_pass\" time=\"0.000\" />"));
     CHECK(contains(xml, "<testcase classname=\"tests.sub.test_x.TestA\" name=\"test_b[1-2]\" "
                         "time=\"0.000\"><failure message=\"assert 1 == 2\" /></testcase>"));
-    CHECK(contains(xml, "<failure message=\"assert 1 == 2\">    def test_fail():\n&gt;       assert 1 =="
-                        " 2\nE       assert 1 == 2\n</failure>"));
+    // str(longrepr) is stripped at both ends.
+    CHECK(contains(xml, "<failure message=\"assert 1 == 2\">def test_fail():\n&gt;       assert 1 =="
+                        " 2\nE       assert 1 == 2</failure>"));
     CHECK(contains(xml, "<error message=\"failed on setup with &quot;RuntimeError: boom&quot;\" />"));
-    CHECK(contains(xml, "<error message=\"failed on teardown with &quot;RuntimeError: td boom&quot;\" />"));
+    CHECK(contains(xml, "name=\"test_errtd\" time=\"0.000\"><error message=\"failed on teardown with "
+                        "&quot;RuntimeError: td boom&quot;\">def td():\n&gt;       raise "
+                        "RuntimeError('td boom')\nE       RuntimeError: td boom\n\nt.py:3: "
+                        "RuntimeError</error></testcase>"));
     CHECK(contains(xml, "<skipped type=\"pytest.skip\" message=\"nope &lt;&amp;&gt;\">nope &lt;&amp;&gt;"
                         "</skipped>"));
     CHECK(contains(xml, "<skipped type=\"pytest.xfail\" message=\"known\" />"));
@@ -559,6 +872,8 @@ int main() {
     test_arguments_short_clusters();
     test_arguments_tach_options();
     test_arguments_bad_values();
+    test_arguments_isolation_stats_doctor();
+    test_python_strip();
     test_mangle_test_address();
     test_head_line();
     test_xml_escaping();
@@ -568,10 +883,17 @@ int main() {
     test_format_trimmed();
     test_terminal_report_default();
     test_terminal_report_verbose_and_quiet();
+    test_header_and_deselected();
     test_terminal_report_wraps_long_progress();
     test_terminal_report_stops();
     test_terminal_report_crash_without_text();
     test_failure_and_teardown_error();
+    test_setup_and_teardown_errors();
+    test_summary_message();
+    test_isolation_texts();
+    test_distribution();
+    test_isolation_stats();
+    test_doctor_report();
     test_exit_codes();
     test_junit_document();
     test_iso_timestamp();

@@ -96,6 +96,8 @@ void TerminalReport::header(const Session &session) {
     tw_.line("tach " TACH_VERSION_STRING ", python " + session.python_version + ", pytest " +
              session.pytest_version + ", isolation: " +
              isolation_description(session.isolation, session.isolation_reason));
+    if (verbosity_ >= 1 && !tty_)
+        tw_.write("collecting ... ", colored(Color::Default, true));
     tw_.line(collected_line(session), colored(Color::Default, true));
     tw_.flush();
 }
@@ -262,7 +264,7 @@ void TerminalReport::short_summary(const Session &session) {
     for (const TestRecord &record : session.records) {
         if (is_failure_like(record.outcome))
             summary_line_for(std::string(outcome_word(record.outcome)), record.nodeid,
-                             record.message);
+                             std::string(summary_message(record.message, record.longrepr)));
     }
     for (const tach::CollectError &error : session.collect_errors) {
         tw_.write("ERROR", colored(Color::Red, true));
@@ -270,9 +272,12 @@ void TerminalReport::short_summary(const Session &session) {
     }
     for (const TestRecord &record : session.records) {
         if (record.outcome == tach::Outcome::Error)
-            summary_line_for("ERROR", record.nodeid, record.message);
+            summary_line_for("ERROR", record.nodeid,
+                             std::string(summary_message(record.message, record.longrepr)));
         if (record.teardown_failed)
-            summary_line_for("ERROR", record.nodeid, record.teardown_message);
+            summary_line_for("ERROR", record.nodeid,
+                             std::string(summary_message(record.teardown_message,
+                                                         record.teardown_longrepr)));
     }
 }
 

@@ -20,6 +20,11 @@ public:
     // messages whole (pytest does so when $CI or $BUILD_NUMBER is set).
     TerminalReport(TerminalWriter &tw, int verbosity, bool untrimmed);
 
+    // Whether the output is a terminal.  pytest -v writes "collecting ... "
+    // before "collected N items" when it is not (on a terminal it rewrites
+    // that line in place, leaving only "collected N items").
+    void set_tty(bool tty) { tty_ = tty; }
+
     // With --stats: the "tach isolation statistics" section in finish().
     void set_show_stats(bool show) { show_stats_ = show; }
 
@@ -62,6 +67,7 @@ private:
     std::string current_file_;
     bool progress_line_open_ = false;
     bool show_stats_ = false;
+    bool tty_ = false;
 };
 
 // "collected 105 items / 99 deselected / 6 selected", as pytest words it.
