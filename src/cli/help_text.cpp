@@ -7,13 +7,14 @@ namespace tach_cli {
 const char *usage_line() {
     return "usage: tach [PATH|NODEID ...] [-k EXPR] [-m MARKEXPR] [-x] [-q|-v]\n"
            "            [--timeout SECONDS] [--isolation auto|fork|none|snapshot]\n"
-           "            [--junit-xml FILE] [--collect-only] [--python PATH]\n"
-           "            [--version] [--help] [PYTEST-OPTION ...]";
+           "            [--stats] [--junit-xml FILE] [--collect-only] [--python PATH]\n"
+           "            [--version] [--help] [PYTEST-OPTION ...]\n"
+           "       tach --doctor [--python PATH] [PATH|NODEID ...] [PYTEST-OPTION ...]";
 }
 
 std::string help_text() {
     std::string text = usage_line();
-    text += R"(
+    text += R"HELP(
 
 Run a pytest test suite with every test isolated: each test starts from the
 same pristine interpreter state (the project imported and the tests collected
@@ -38,13 +39,30 @@ tach options:
                         over it is killed and reported as TIMEOUT with the
                         traceback of where it was
   --isolation MODE      how tests are isolated from each other:
-                          auto      the best mode available (default)
+                          auto      (default) snapshot where this kernel
+                                    allows it, else fork; when it falls
+                                    back, tach says why once on stderr
+                          snapshot  one interpreter that puts its memory
+                                    and process state back in place after
+                                    every test (Linux 6.7+: userfaultfd
+                                    WP_ASYNC and PAGEMAP_SCAN); a usage
+                                    error where unavailable (see --doctor)
                           fork      each test in a child forked from the
                                     collected interpreter
                           none      tests one after another in one
                                     interpreter, as plain pytest runs them
-                          snapshot  in-place memory restore after each test
-                                    (where the library supports it)
+                        The header's "isolation:" line says which mode is
+                        in effect and why.  A test that leaves what cannot
+                        be restored (a thread still running, a crash, a
+                        timeout) gets a fresh worker; tach then prints
+                        "tach: N workers replaced (see --stats)".
+  --stats               add a "tach isolation statistics" section to the
+                        end of the report (before the short test summary,
+                        where pytest puts plugin sections): the mode, tests
+                        run, each replaced worker's test and reason, and in
+                        snapshot mode the restore time per test (median,
+                        p90, p99, max in microseconds), pages restored per
+                        test (median, p99, max) and total restore time
   --junit-xml FILE      write a JUnit XML report like pytest's (xunit2);
                         also --junitxml FILE, --junit-xml=FILE
   --collect-only, --co  list the collected node ids; run nothing
@@ -53,6 +71,17 @@ tach options:
                         was built for
   --color yes|no|auto   colour the output (auto: only on a terminal and when
                         NO_COLOR is unset); also passed to pytest
+  --doctor, doctor      report what this machine and project give tach and
+                        exit: kernel release, userfaultfd for this user,
+                        UFFD WP_ASYNC / WP_UNPOPULATED, PAGEMAP_SCAN,
+                        PROCMAP_QUERY; then it collects the project in the
+                        current directory (with the other arguments, and
+                        --python) to show the Python and pytest versions
+                        and which mode auto picks and why.  Exit code 0
+                        when all could be reported (snapshot isolation may
+                        still be unavailable), 3 when the engine could not
+                        start.  `tach doctor` only as the first argument
+                        (a directory named doctor: ./doctor)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
 
@@ -78,11 +107,16 @@ environment:
   TACH_WORKER           the tach-worker executable to use (default: the one
                         installed or built next to libtach)
   TACH_SHIM_DIR         the directory holding the tach_shim Python package
+  TACH_VERIFY_RESTORE=1 snapshot isolation checks itself: after every
+                        restore the worker compares each restored page with
+                        the golden image and, on any difference, says so
+                        loudly and replaces itself (slow; for debugging
+                        tach or a suspicious suite)
   COLUMNS               terminal width for the report (default: the
                         terminal's, or 80)
   NO_COLOR              never colour the output; FORCE_COLOR: always
   CI, BUILD_NUMBER      when set, short-summary messages are not trimmed
-)";
+)HELP";
     return text;
 }
 
