@@ -1,0 +1,2 @@
+"""Imported at collection (by catalogue_state); a test removes it from sys.modules."""
+VALUE = "preloaded"
