@@ -513,8 +513,7 @@ def main():
         targets(results, stats_lines, args.trivial)
         return 0
     finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # --keep DIR lies outside it
 
 
 def targets(results, stats_lines, trivial):
