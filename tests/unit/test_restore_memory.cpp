@@ -124,8 +124,13 @@ bool is_mapped(void *addr) {
 
 // ---------------------------------------------------------------- cases
 
+// Memory the engine restores behind the compiler's back: make every
+// pointer to it escape, so reads after a restore really read memory.
+unsigned char *volatile g_escape;
+
 void child_heap_and_globals() {
     auto *heap = static_cast<unsigned char *>(std::malloc(64 * kPage));
+    g_escape = heap;
     std::memset(heap, 0xab, 64 * kPage);
     std::memset(g_bss_buffer, 'g', sizeof g_bss_buffer);
     Image img;
