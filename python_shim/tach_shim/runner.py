@@ -59,3 +59,17 @@ class Runner:
             self._plugin.reports = None
         duration = time.perf_counter() - start
         return summarize(reports, duration)
+
+    def crash_output(self):
+        """What a test process that died wrote before dying, as ``(stdout,
+        stderr)``.  pytest's fd-level capture files are shared with the
+        forked process that ran the test, so the zygote can still read them;
+        reading also empties them for the next test."""
+        capman = self._session.config.pluginmanager.getplugin("capturemanager")
+        if capman is None:
+            return ("", "")
+        try:
+            out, err = capman.read_global_capture()
+        except Exception:
+            return ("", "")
+        return (out or "", err or "")

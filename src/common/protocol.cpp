@@ -147,7 +147,9 @@ std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid)
 std::string encode(const Snapshot &m) { return Writer(MessageType::Snapshot).u32(m.isolation).finish(); }
 std::string encode(const RunnerReady &m) { return Writer(MessageType::RunnerReady).u32(m.pid).finish(); }
 std::string encode(const RunnerExited &m) {
-    return Writer(MessageType::RunnerExited).u32(m.pid).i32(m.wait_status).finish();
+    return Writer(MessageType::RunnerExited)
+        .u32(m.pid).i32(m.wait_status).str(m.stdout_text).str(m.stderr_text)
+        .finish();
 }
 std::string encode(const Restored &m) {
     return Writer(MessageType::Restored)
@@ -306,7 +308,9 @@ std::optional<RunnerExited> decode_runner_exited(std::string_view p) {
     RunnerExited m;
     m.pid = r.u32();
     m.wait_status = r.i32();
-    return finish(r, m);
+    m.stdout_text = r.str();
+    m.stderr_text = r.str();
+    return finish(r, std::move(m));
 }
 std::optional<Restored> decode_restored(std::string_view p) {
     Reader r(p, MessageType::Restored);

@@ -96,6 +96,8 @@ struct RunnerReady {
 struct RunnerExited {
     std::uint32_t pid = 0;
     std::int32_t wait_status = 0;
+    std::string stdout_text;  // what its last test wrote before it died
+    std::string stderr_text;
 };
 
 // Sent by a snapshot runner after each test.  status 0: restored exactly;

@@ -230,13 +230,14 @@ int Engine::restore() {
     return TACH_OK;
 }
 
-std::string Engine::timeout_text() const {
+std::string Engine::timeout_text(const std::string &traceback) const {
     return "test exceeded the timeout of " + seconds_text(options_.timeout_seconds) +
-           " and was killed; where it was:\n" + worker_->traceback_text();
+           " and was killed; where it was:\n" + traceback;
 }
 
 // The process that ran the test died before the test's result arrived.
-void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start) {
+void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start,
+                                  const std::string &traceback) {
     protocol::Result &result = run.result;
     result.duration = monotonic_seconds() - start;
     result.phase = "call";
@@ -244,7 +245,7 @@ void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status,
         result.outcome = protocol::Outcome::Timeout;
         result.signal = SIGKILL;
         result.message = "timeout after " + seconds_text(options_.timeout_seconds);
-        result.longrepr = timeout_text();
+        result.longrepr = timeout_text(traceback);
     } else {
         result.outcome = protocol::Outcome::Crashed;
         if (wait_status >= 0 && WIFSIGNALED(wait_status)) result.signal = WTERMSIG(wait_status);
@@ -254,14 +255,19 @@ void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status,
     }
 }
 
-// Waits (briefly) for the zygote to report how the snapshot runner ended.
-int Engine::runner_wait_status() {
+// Waits (briefly) for the zygote to report how the snapshot runner ended,
+// with what the dying test had written (into run's stdout/stderr).
+int Engine::runner_wait_status(TestRun *run) {
     std::string payload;
     double deadline = monotonic_seconds() + kReportAfterKillSeconds;
     while (worker_) {
         auto event = worker_->next_frame(deadline, &payload);
         if (event != WorkerProcess::Event::Frame) break;
-        if (auto exited = protocol::decode_runner_exited(payload)) return exited->wait_status;
+        if (auto exited = protocol::decode_runner_exited(payload)) {
+            run->result.stdout_text = std::move(exited->stdout_text);
+            run->result.stderr_text = std::move(exited->stderr_text);
+            return exited->wait_status;
+        }
     }
     return -1;
 }
@@ -279,7 +285,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
             runner_.reset();
             run.restore.replaced = true;
             run.restore.replace_reason = "the snapshot runner was gone before the test";
-            blame_test_for_death(run, false, runner_wait_status(), monotonic_seconds());
+            blame_test_for_death(run, false, runner_wait_status(&run), monotonic_seconds(), "");
             return run;
         }
         *status = worker_failure("before the test could be sent");
@@ -312,7 +318,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
                 if (stage != Stage::Running) {
                     // The zygote saw its child die of our SIGKILL.
                     run.result.outcome = protocol::Outcome::Timeout;
-                    run.result.longrepr = timeout_text();
+                    run.result.longrepr = timeout_text(worker_->traceback_text());
                     run.result.message = "timeout after " + seconds_text(options_.timeout_seconds);
                 }
                 if (run.result.outcome == protocol::Outcome::Crashed ||
@@ -365,25 +371,31 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
             // The runner died: it ran the test (crash, timeout) or was
             // restoring.  The zygote reports how it ended.
             std::string stderr_text = worker_->take_stderr();
+            std::string traceback = worker_->traceback_text();
             runner_.reset();
-            int wait_status = runner_wait_status();
+            TestRun exited;
+            int wait_status = runner_wait_status(&exited);
             run.restore.replaced = true;
             if (have_result) {
                 run.restore.replace_reason = "the snapshot runner " + describe_wait_status(wait_status) +
                                              " while restoring";
                 return run;
             }
-            blame_test_for_death(run, stage != Stage::Running, wait_status, start);
-            run.result.stderr_text = stderr_text;
+            blame_test_for_death(run, stage != Stage::Running, wait_status, start, traceback);
+            // What the test wrote before dying (pytest's capture files,
+            // read by the zygote), then what reached the worker's stderr.
+            run.result.stdout_text = exited.result.stdout_text;
+            run.result.stderr_text = exited.result.stderr_text + stderr_text;
             run.restore.replace_reason = stage != Stage::Running ? "the test timed out" : "the test crashed the runner";
             return run;
         }
         // Eof / malformed: the process running the test (none mode) or the
         // zygote died.  The test is blamed for it.
         std::string stderr_text = worker_->take_stderr();
+        std::string traceback = worker_->traceback_text();
         int wait_status = worker_->kill_and_reap();
         worker_.reset();
-        blame_test_for_death(run, stage != Stage::Running, wait_status, start);
+        blame_test_for_death(run, stage != Stage::Running, wait_status, start, traceback);
         run.result.stderr_text = stderr_text;
         if (event == WorkerProcess::Event::Malformed) run.result.longrepr += " (after sending a malformed message)";
         run.restore.replaced = true;

@@ -81,9 +81,10 @@ private:
     void discard_worker();
     int worker_failure(const std::string &what);
     TestRun run_once(const std::string &nodeid, int *status);
-    void blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start);
-    int runner_wait_status();
-    std::string timeout_text() const;
+    void blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start,
+                              const std::string &traceback);
+    int runner_wait_status(TestRun *run);
+    std::string timeout_text(const std::string &traceback) const;
 
     EngineOptions options_;
     std::optional<WorkerProcess> worker_;

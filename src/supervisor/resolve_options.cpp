@@ -76,9 +76,12 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         root = cwd;
     }
     char resolved[PATH_MAX];
-    if (!realpath(root.c_str(), resolved) || !is_directory(resolved)) {
-        *message = "tach_init: project root " + root + " is not a directory" +
-                   (errno ? std::string(": ") + std::strerror(errno) : std::string());
+    if (!realpath(root.c_str(), resolved)) {
+        *message = "tach_init: project root " + root + ": " + std::strerror(errno);
+        return TACH_ENOTFOUND;
+    }
+    if (!is_directory(resolved)) {
+        *message = "tach_init: project root " + root + " is not a directory";
         return TACH_ENOTFOUND;
     }
     out->project_root = resolved;
@@ -94,6 +97,9 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
     InstallPaths defaults = default_install_paths();
     out->worker_path = opts->worker_path ? opts->worker_path : defaults.worker;
     out->shim_dir = opts->shim_path ? opts->shim_path : defaults.shim_dir;
+    // The worker runs in the project root: relative paths are the caller's.
+    if (realpath(out->worker_path.c_str(), resolved)) out->worker_path = resolved;
+    if (realpath(out->shim_dir.c_str(), resolved)) out->shim_dir = resolved;
     if (access(out->worker_path.c_str(), X_OK) != 0) {
         *message = "tach_init: worker executable " + out->worker_path +
                    " not found (set options.worker_path or $TACH_WORKER)";

@@ -146,7 +146,9 @@ int run_forked(PyObject *runner, const std::string &nodeid, int host_fd) {
     if (result && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
         frame = protocol::encode(*result);
     } else {
-        frame = protocol::encode(crashed_result(nodeid, wait_status, duration));
+        protocol::Result crashed = crashed_result(nodeid, wait_status, duration);
+        read_crash_output(runner, &crashed.stdout_text, &crashed.stderr_text);
+        frame = protocol::encode(crashed);
     }
     return write_all(host_fd, frame) == 0 ? 0 : -1;
 }

@@ -51,9 +51,15 @@ std::string run_shim(const std::vector<std::string> &args, std::uint32_t *status
     *status = TACH_ECOLLECT;
     PyObject *shim = PyImport_ImportModule("tach_shim");
     if (!shim) {
-        *status = TACH_EINTERP;
-        PyErr_Print();
-        return "cannot import the tach shim (tach_shim): is the shim directory right?";
+        // The interpreter works; the shim installation is what is broken.
+        *status = TACH_ERROR;
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        std::string why = worker::utf8_of(value);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return "cannot import the tach shim (tach_shim): " + why + "; is the shim directory right?";
     }
     PyObject *py_args = PyList_New(0);
     for (const auto &a : args) {

@@ -80,4 +80,14 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     return r;
 }
 
+void read_crash_output(PyObject *runner, std::string *out, std::string *err) {
+    PyObject *pair = PyObject_CallMethod(runner, "crash_output", nullptr);
+    if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
+        *out = utf8_of(PyTuple_GET_ITEM(pair, 0));
+        *err = utf8_of(PyTuple_GET_ITEM(pair, 1));
+    }
+    Py_XDECREF(pair);
+    PyErr_Clear();
+}
+
 }  // namespace tach::worker

@@ -14,4 +14,8 @@ namespace tach::worker {
 // raises or returns garbage gives an `error` result carrying its traceback.
 protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, bool forked);
 
+// After a forked test process died: what it wrote before dying, read from
+// pytest's capture files (runner.crash_output()).  Never fails.
+void read_crash_output(PyObject *runner, std::string *out, std::string *err);
+
 }  // namespace tach::worker

@@ -78,7 +78,7 @@ int serve(PyObject *runner) {
     RunnerWatch watch;
     for (;;) {
         if (!wait_for_request(fd, watch)) {
-            if (report_runner_exit(fd, &watch) != 0) return -1;
+            if (report_runner_exit(runner, fd, &watch) != 0) return -1;
             continue;
         }
         ReadFrame frame;

@@ -231,11 +231,14 @@ int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch) {
     return 0;
 }
 
-int report_runner_exit(int host_fd, RunnerWatch *watch) {
+int report_runner_exit(PyObject *runner, int host_fd, RunnerWatch *watch) {
     int status = 0;
     while (waitpid(watch->pid, &status, 0) < 0 && errno == EINTR) {
     }
-    protocol::RunnerExited msg{static_cast<std::uint32_t>(watch->pid), status};
+    protocol::RunnerExited msg;
+    msg.pid = static_cast<std::uint32_t>(watch->pid);
+    msg.wait_status = status;
+    read_crash_output(runner, &msg.stdout_text, &msg.stderr_text);
     if (watch->pidfd >= 0) ::close(watch->pidfd);
     *watch = RunnerWatch{};
     return write_all(host_fd, protocol::encode(msg)) == 0 ? 0 : -1;

@@ -19,8 +19,9 @@ struct RunnerWatch {
 // (RunnerReady + SCM_RIGHTS on host_fd).  Returns 0 or -1 (host gone).
 int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch);
 
-// In the zygote: the runner ended; reap it and tell the host.
-int report_runner_exit(int host_fd, RunnerWatch *watch);
+// In the zygote: the runner ended; reap it and tell the host, with what
+// its last test wrote before dying.
+int report_runner_exit(PyObject *runner, int host_fd, RunnerWatch *watch);
 
 // In the zygote: kill and reap the runner (shutdown, or a new one wanted).
 void stop_snapshot_runner(RunnerWatch *watch);
