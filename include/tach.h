@@ -148,15 +148,21 @@ typedef struct tach_engine tach_engine;
 
 /* How each test is isolated from the others. */
 typedef enum tach_isolation {
-    TACH_ISOLATION_AUTO = 0,     /* the best mode available here; currently
-                                    TACH_ISOLATION_FORK */
+    TACH_ISOLATION_AUTO = 0,     /* the best mode available here: SNAPSHOT
+                                    where the kernel and the project allow
+                                    it, else FORK; decided by tach_snapshot
+                                    (see tach_engine_isolation_reason) */
     TACH_ISOLATION_FORK = 1,     /* each test in a child forked from the
                                     collected interpreter (the zygote) */
     TACH_ISOLATION_NONE = 2,     /* tests run one after another in the
                                     zygote itself, as plain pytest does */
-    TACH_ISOLATION_SNAPSHOT = 3  /* in-place restore of the worker's memory
-                                    after each test (not yet available:
-                                    tach_init returns TACH_EUNSUPPORTED) */
+    TACH_ISOLATION_SNAPSHOT = 3  /* a worker forked from the zygote runs the
+                                    tests and restores its memory and process
+                                    state in place after each one
+                                    (userfaultfd write-protect + PAGEMAP_SCAN,
+                                    Linux 6.7+); tach_snapshot returns
+                                    TACH_EUNSUPPORTED where that is not
+                                    possible */
 } tach_isolation;
 
 /* Options for tach_init.  Initialise with TACH_INIT_OPTIONS_INIT (or
@@ -282,9 +288,13 @@ TACH_API int tach_collection_interrupts(const tach_engine *engine);
 /* --- Running ------------------------------------------------------------- */
 
 /* Make the current state of the worker (tests collected, project imported)
- * the golden image every test starts from.  Must be called once, after
- * tach_init and before the first tach_run_test; later calls are no-ops that
- * return TACH_OK. */
+ * the golden image every test starts from, and settle the isolation mode
+ * (AUTO becomes SNAPSHOT or FORK).  Must be called once, after tach_init
+ * and before the first tach_run_test; later calls are no-ops that return
+ * TACH_OK.  With TACH_ISOLATION_SNAPSHOT requested explicitly, returns
+ * TACH_EUNSUPPORTED (and the reason) where in-place restore is impossible:
+ * an old kernel, userfaultfd forbidden, or threads running in the worker
+ * after collection. */
 TACH_API int tach_snapshot(tach_engine *engine);
 
 /* One test's result.  Opaque; owned by the caller, freed with
@@ -292,9 +302,11 @@ TACH_API int tach_snapshot(tach_engine *engine);
 typedef struct tach_result tach_result;
 
 /* Run the collected test `nodeid` (as listed by tach_test_nodeid) through
- * pytest's own run-test protocol: its fixtures (every scope is set up for
- * this test and torn down after it), markers, skip/xfail, capture.
- * Blocks until the test finished, crashed or timed out.
+ * pytest's own run-test protocol: its fixtures (in FORK and SNAPSHOT
+ * isolation every scope is set up for this test and torn down after it; in
+ * NONE they live on as under pytest), markers, skip/xfail, capture.
+ * Blocks until the test finished, crashed or timed out, and in SNAPSHOT
+ * isolation until the worker has restored itself (or been replaced).
  *
  * Returns TACH_OK and sets *out to a new result whatever the test's
  * outcome, including crashes and timeouts (the worker is then replaced
@@ -303,17 +315,19 @@ typedef struct tach_result tach_result;
  * failed outside the test and could not be replaced.
  *
  * In TACH_ISOLATION_FORK the test runs in a fresh child of the zygote, so
- * the zygote is already pristine afterwards; in TACH_ISOLATION_NONE the
- * test's side effects stay in the worker.  In both, tach_restore is cheap.
+ * the zygote is already pristine afterwards; in TACH_ISOLATION_SNAPSHOT the
+ * worker has restored itself before this returns; in TACH_ISOLATION_NONE
+ * the test's side effects stay in the worker.
  */
 TACH_API int tach_run_test(tach_engine *engine, const char *nodeid,
                            tach_result **out);
 
 /* Put the worker back to the golden image after a test.  Calling it after
- * each tach_run_test is always correct; tach_run_test on a worker that was
- * not restored restores it first.  A no-op (TACH_OK) in FORK mode, where the
- * zygote is never touched by a test, and in NONE mode, which by definition
- * keeps side effects.  TACH_EMISUSE before tach_snapshot. */
+ * each tach_run_test is always correct and costs nothing: a snapshot worker
+ * restores itself before tach_run_test returns (so that the result can carry
+ * the restore's statistics), FORK mode never touches the zygote, and NONE
+ * mode by definition keeps side effects.  TACH_EMISUSE before
+ * tach_snapshot. */
 TACH_API int tach_restore(tach_engine *engine);
 
 /* --- Results ------------------------------------------------------------- */
@@ -324,7 +338,9 @@ typedef enum tach_outcome {
     TACH_OUTCOME_SKIPPED = 2,
     TACH_OUTCOME_XFAILED = 3,  /* failed as expected by an xfail marker */
     TACH_OUTCOME_XPASSED = 4,  /* passed despite a non-strict xfail marker */
-    TACH_OUTCOME_ERROR = 5,    /* a fixture's setup or teardown failed */
+    TACH_OUTCOME_ERROR = 5,    /* a fixture's setup failed (a failing
+                                  teardown is reported beside the outcome:
+                                  tach_result_teardown_failed) */
     TACH_OUTCOME_CRASHED = 6,  /* the process running the test died: a
                                   signal (tach_result_signal) or _exit */
     TACH_OUTCOME_TIMEOUT = 7   /* over the per-test time limit; killed */
@@ -337,7 +353,7 @@ TACH_API const char *tach_outcome_name(tach_outcome outcome);
 
 /* Accessors.  All take a result returned by tach_run_test; strings are
  * owned by the result and never NULL ("" when empty).  A NULL result gives
- * "", 0 or TACH_OUTCOME_ERROR. */
+ * "", 0, TACH_OUTCOME_ERROR, or -1 for tach_result_exit_status. */
 TACH_API const char *tach_result_nodeid(const tach_result *result);
 TACH_API tach_outcome tach_result_outcome(const tach_result *result);
 /* Wall time in seconds of setup + call + teardown (of the whole child for
@@ -354,7 +370,9 @@ TACH_API const char *tach_result_longrepr(const tach_result *result);
 /* One-line reason: the skip or xfail reason, or the exception line. */
 TACH_API const char *tach_result_message(const tach_result *result);
 /* Output the test wrote to stdout / stderr, as pytest captured it (all
- * phases concatenated); for crashes, what the dying process wrote. */
+ * phases concatenated); for crashes, what the dying process wrote (in
+ * TACH_ISOLATION_NONE the capture dies with the worker: only what reached
+ * the worker's own stderr is kept). */
 TACH_API const char *tach_result_stdout(const tach_result *result);
 TACH_API const char *tach_result_stderr(const tach_result *result);
 /* The signal that ended a crashed or timed-out test, else 0. */
