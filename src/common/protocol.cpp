@@ -32,6 +32,17 @@ public:
         for (const auto &s : v) str(s);
         return *this;
     }
+    Writer &u32s(const std::vector<std::uint32_t> &v) {
+        u32(static_cast<std::uint32_t>(v.size()));
+        buf_.reserve(buf_.size() + 4 * v.size());
+        for (auto x : v) u32(x);
+        return *this;
+    }
+    Writer &files(const std::vector<FileLines> &v) {
+        u32(static_cast<std::uint32_t>(v.size()));
+        for (const auto &f : v) str(f.path).u32s(f.lines);
+        return *this;
+    }
     std::string finish() {
         auto len = static_cast<std::uint32_t>(buf_.size() - 4);
         for (int i = 0; i < 4; ++i) buf_[i] = static_cast<char>((len >> (8 * i)) & 0xff);
@@ -78,6 +89,27 @@ public:
         if (!can_hold(n, 4)) return v;
         v.reserve(n);
         for (std::uint32_t i = 0; i < n && ok_; ++i) v.push_back(str());
+        return v;
+    }
+    std::vector<std::uint32_t> u32s() {
+        std::uint32_t n = u32();
+        std::vector<std::uint32_t> v;
+        if (!can_hold(n, 4)) return v;
+        v.reserve(n);
+        for (std::uint32_t i = 0; i < n; ++i) v.push_back(u32());
+        return v;
+    }
+    std::vector<FileLines> files() {
+        std::uint32_t n = u32();
+        std::vector<FileLines> v;
+        if (!can_hold(n, 8)) return v;  // a path's length and a line count each
+        v.reserve(n);
+        for (std::uint32_t i = 0; i < n && ok_; ++i) {
+            FileLines f;
+            f.path = str();
+            f.lines = u32s();
+            v.push_back(std::move(f));
+        }
         return v;
     }
     // Whether `count` items of at least `min_each` bytes can still follow;
@@ -130,6 +162,7 @@ std::string encode(const Hello &m) {
 std::string encode(const Init &m) {
     return Writer(MessageType::Init)
         .str(m.project_root).str(m.python).str(m.shim_dir).u32(m.isolation).strs(m.args)
+        .u32(m.coverage).strs(m.sources)
         .finish();
 }
 std::string encode(const Collected &m) {
@@ -137,7 +170,7 @@ std::string encode(const Collected &m) {
     w.u32(m.status).str(m.message).str(m.python_version).str(m.pytest_version).strs(m.nodeids);
     w.u32(static_cast<std::uint32_t>(m.errors.size()));
     for (const auto &e : m.errors) w.str(e.nodeid).str(e.text);
-    w.u32(m.interrupts).u32(m.deselected);
+    w.u32(m.interrupts).u32(m.deselected).files(m.coverage);
     return w.finish();
 }
 std::string encode(const Ack &m) {
@@ -226,8 +259,17 @@ std::string encode(const Result &m) {
         .str(m.nodeid).u32(static_cast<std::uint32_t>(m.outcome)).f64(m.duration).str(m.phase)
         .str(m.longrepr).str(m.message).str(m.stdout_text).str(m.stderr_text)
         .i32(m.signal).i32(m.exit_status).u32(m.teardown_failed)
-        .str(m.teardown_longrepr).str(m.teardown_message)
+        .str(m.teardown_longrepr).str(m.teardown_message).files(m.coverage)
         .finish();
+}
+std::string encode(const Statements &m) {
+    return Writer(MessageType::Statements).strs(m.paths).u32(m.include_unimported).finish();
+}
+std::string encode(const StatementLines &m) {
+    Writer w(MessageType::StatementLines);
+    w.u32(m.status).str(m.message).u32(static_cast<std::uint32_t>(m.files.size()));
+    for (const auto &f : m.files) w.str(f.path).u32s(f.statements).u32s(f.multiline);
+    return w.finish();
 }
 std::string encode_empty(MessageType type) { return Writer(type).finish(); }
 
@@ -235,7 +277,7 @@ std::optional<MessageType> payload_type(std::string_view payload) {
     if (payload.empty()) return std::nullopt;
     auto t = static_cast<std::uint8_t>(payload[0]);
     if (t < static_cast<std::uint8_t>(MessageType::Hello) ||
-        t > static_cast<std::uint8_t>(MessageType::Restored))
+        t > static_cast<std::uint8_t>(MessageType::StatementLines))
         return std::nullopt;
     return static_cast<MessageType>(t);
 }
@@ -255,6 +297,8 @@ std::optional<Init> decode_init(std::string_view p) {
     m.shim_dir = r.str();
     m.isolation = r.u32();
     m.args = r.strs();
+    m.coverage = r.u32();
+    m.sources = r.strs();
     return finish(r, std::move(m));
 }
 std::optional<Collected> decode_collected(std::string_view p) {
@@ -275,6 +319,7 @@ std::optional<Collected> decode_collected(std::string_view p) {
     }
     m.interrupts = r.u32();
     m.deselected = r.u32();
+    m.coverage = r.files();
     return finish(r, std::move(m));
 }
 std::optional<Ack> decode_ack(std::string_view p) {
@@ -345,8 +390,34 @@ std::optional<Result> decode_result(std::string_view p) {
     m.teardown_failed = r.u32();
     m.teardown_longrepr = r.str();
     m.teardown_message = r.str();
+    m.coverage = r.files();
     if (outcome > static_cast<std::uint32_t>(Outcome::Timeout)) return std::nullopt;
     m.outcome = static_cast<Outcome>(outcome);
+    return finish(r, std::move(m));
+}
+
+std::optional<Statements> decode_statements(std::string_view p) {
+    Reader r(p, MessageType::Statements);
+    Statements m;
+    m.paths = r.strs();
+    m.include_unimported = r.u32();
+    return finish(r, std::move(m));
+}
+std::optional<StatementLines> decode_statement_lines(std::string_view p) {
+    Reader r(p, MessageType::StatementLines);
+    StatementLines m;
+    m.status = r.u32();
+    m.message = r.str();
+    std::uint32_t n = r.u32();
+    if (!r.can_hold(n, 12)) return std::nullopt;  // a path and two counts each
+    m.files.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        FileStatements f;
+        f.path = r.str();
+        f.statements = r.u32s();
+        f.multiline = r.u32s();
+        m.files.push_back(std::move(f));
+    }
     return finish(r, std::move(m));
 }
 

@@ -2,7 +2,8 @@
 //
 // Each frame on the socket is a little-endian u32 payload length followed by
 // the payload: one byte of MessageType, then that message's fields in a fixed
-// order (u32/i32/f64 little-endian, strings as u32 length + bytes).  Decoding
+// order (u32/i32/f64 little-endian, strings as u32 length + bytes, lists as
+// u32 count + items).  Decoding
 // never trusts the peer: every read is bounds-checked and a malformed payload
 // yields std::nullopt, never a crash.
 #pragma once
@@ -16,7 +17,7 @@
 namespace tach::protocol {
 
 // Bumped on any incompatible change; host and worker must agree exactly.
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;
 // A frame larger than this is a protocol error (guards against garbage).
 inline constexpr std::uint32_t kMaxFrame = 1u << 30;
 
@@ -35,6 +36,15 @@ enum class MessageType : std::uint8_t {
                         //       comes with this frame (SCM_RIGHTS)
     RunnerExited = 12,  // Z->H  the snapshot runner ended (wait status)
     Restored = 13,      // R->H  the runner restored itself after a test
+    Statements = 14,    // H->W  which lines of these files are statements?
+    StatementLines = 15,  // W->H  the answer (computed by the shim)
+};
+
+// Lines of one source file that ran (coverage): an absolute path and the
+// line numbers, ascending and unique.
+struct FileLines {
+    std::string path;
+    std::vector<std::uint32_t> lines;
 };
 
 // Outcome codes on the wire; equal to tach_outcome's values.
@@ -55,6 +65,8 @@ struct Init {
     std::string shim_dir;
     std::uint32_t isolation = 0;  // tach_isolation value, already resolved
     std::vector<std::string> args;
+    std::uint32_t coverage = 0;        // 1: trace lines (see docs/coverage.md)
+    std::vector<std::string> sources;  // absolute directories measured
 };
 
 struct CollectError {
@@ -71,6 +83,8 @@ struct Collected {
     std::vector<CollectError> errors;
     std::uint32_t interrupts = 0;
     std::uint32_t deselected = 0;  // items -k/-m/hooks deselected
+    // Coverage on: the lines run while importing and collecting.
+    std::vector<FileLines> coverage;
 };
 
 struct Ack {
@@ -129,6 +143,30 @@ struct Result {
     std::uint32_t teardown_failed = 0;
     std::string teardown_longrepr;
     std::string teardown_message;
+    // Coverage on: the lines this test ran (setup, call, teardown).
+    std::vector<FileLines> coverage;
+};
+
+// The host asks the zygote for the executable statements of `paths`, and
+// with `include_unimported` also of every importable .py file under the
+// coverage sources.
+struct Statements {
+    std::vector<std::string> paths;
+    std::uint32_t include_unimported = 0;
+};
+
+struct FileStatements {
+    std::string path;
+    std::vector<std::uint32_t> statements;  // first lines of statements
+    // Statements spanning several lines, as (first, last) pairs flattened:
+    // a line event inside one counts for its first line.
+    std::vector<std::uint32_t> multiline;
+};
+
+struct StatementLines {
+    std::uint32_t status = 0;  // tach_status; files is empty unless 0
+    std::string message;
+    std::vector<FileStatements> files;
 };
 
 // Encoders return a whole frame (length prefix included), ready to write.
@@ -143,6 +181,8 @@ std::string encode(const Snapshot &m);
 std::string encode(const RunnerReady &m);
 std::string encode(const RunnerExited &m);
 std::string encode(const Restored &m);
+std::string encode(const Statements &m);
+std::string encode(const StatementLines &m);
 std::string encode_empty(MessageType type);  // Restore, Shutdown
 
 // Allocation-free encoders for the snapshot runner, which must not touch
@@ -167,5 +207,7 @@ std::optional<Snapshot> decode_snapshot(std::string_view payload);
 std::optional<RunnerReady> decode_runner_ready(std::string_view payload);
 std::optional<RunnerExited> decode_runner_exited(std::string_view payload);
 std::optional<Restored> decode_restored(std::string_view payload);
+std::optional<Statements> decode_statements(std::string_view payload);
+std::optional<StatementLines> decode_statement_lines(std::string_view payload);
 
 }  // namespace tach::protocol

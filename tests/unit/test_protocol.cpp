@@ -88,6 +88,8 @@ proto::Init sample_init() {
     m.shim_dir = kUtf8;
     m.isolation = 2;
     m.args = {"tests/", "", "-k", "not slow", kNul, kHighBytes};
+    m.coverage = 1;
+    m.sources = {"/tmp/project root/src", kUtf8};
     return m;
 }
 
@@ -101,6 +103,7 @@ proto::Collected sample_collected(const std::string &long_text = kLong) {
     m.errors = {{"test_broken.py", "ImportError\n" + kNul}, {"", ""}};
     m.interrupts = 1;
     m.deselected = 0xdeadbeefu;
+    m.coverage = {{"/tmp/p/pkg/__init__.py", {1, 2, 0xfffffffeu}}, {kUtf8, {}}, {"", {7}}};
     return m;
 }
 
@@ -139,6 +142,7 @@ proto::Result sample_result(const std::string &long_text = kLong) {
     m.teardown_failed = 1;
     m.teardown_longrepr = "teardown\n" + kNul;
     m.teardown_message = kUtf8;
+    m.coverage = {{"/tmp/p/mod.py", {3, 4, 5, 0x01020304u}}, {long_text, {1}}};
     return m;
 }
 
@@ -164,6 +168,29 @@ proto::Restored sample_restored() {
     return m;
 }
 
+proto::Statements sample_statements() {
+    proto::Statements m;
+    m.paths = {"/tmp/p/mod.py", kUtf8, ""};
+    m.include_unimported = 1;
+    return m;
+}
+
+proto::StatementLines sample_statement_lines() {
+    proto::StatementLines m;
+    m.status = 0;
+    m.message = kNul;
+    m.files = {{"/tmp/p/mod.py", {1, 2, 5, 9}, {5, 8}}, {kUtf8, {}, {}}, {"/tmp/p/b.py", {3}, {}}};
+    return m;
+}
+
+void check_files(const std::vector<proto::FileLines> &got, const std::vector<proto::FileLines> &want) {
+    assert_int_equal(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        check_string(got[i].path, want[i].path);
+        assert_true(got[i].lines == want[i].lines);
+    }
+}
+
 // Every encodable message once, as (type, frame).  `long_text` is the
 // long string some of them carry (short where a test is quadratic).
 struct Sample {
@@ -186,12 +213,14 @@ std::vector<Sample> all_samples(const std::string &long_text = kLong) {
         {MessageType::RunnerReady, proto::encode(sample_runner_ready())},
         {MessageType::RunnerExited, proto::encode(sample_runner_exited())},
         {MessageType::Restored, proto::encode(sample_restored())},
+        {MessageType::Statements, proto::encode(sample_statements())},
+        {MessageType::StatementLines, proto::encode(sample_statement_lines())},
     };
 }
 
 // The first and last type bytes the protocol defines.
 constexpr int kFirstType = static_cast<int>(MessageType::Hello);
-constexpr int kLastType = static_cast<int>(MessageType::Restored);
+constexpr int kLastType = static_cast<int>(MessageType::StatementLines);
 
 // Runs the decoder of `type` on `p`; true when it accepted the payload.
 // Types without a body (Snapshot, Restore, Shutdown) have no decoder.
@@ -207,6 +236,8 @@ bool decodes_as(MessageType type, std::string_view p) {
     case MessageType::RunnerReady: return proto::decode_runner_ready(p).has_value();
     case MessageType::RunnerExited: return proto::decode_runner_exited(p).has_value();
     case MessageType::Restored: return proto::decode_restored(p).has_value();
+    case MessageType::Statements: return proto::decode_statements(p).has_value();
+    case MessageType::StatementLines: return proto::decode_statement_lines(p).has_value();
     default: return false;
     }
 }
@@ -214,7 +245,7 @@ bool decodes_as(MessageType type, std::string_view p) {
 const MessageType kDecodable[] = {
     MessageType::Hello,  MessageType::Init,        MessageType::Collected,    MessageType::Ack,
     MessageType::Run,    MessageType::Started,     MessageType::Result,       MessageType::RunnerReady,
-    MessageType::RunnerExited, MessageType::Restored,
+    MessageType::RunnerExited, MessageType::Restored, MessageType::Statements, MessageType::StatementLines,
 };
 
 bool has_decoder(MessageType type) {
@@ -245,6 +276,8 @@ void test_protocol_init_round_trip(void **) {
     check_string(m->shim_dir, want.shim_dir);
     assert_int_equal(m->isolation, want.isolation);
     check_strings(m->args, want.args);
+    assert_int_equal(m->coverage, 1);
+    check_strings(m->sources, want.sources);
 }
 
 void test_protocol_init_round_trip_no_args(void **) {
@@ -273,6 +306,7 @@ void test_protocol_collected_round_trip(void **) {
     }
     assert_int_equal(m->interrupts, 1);
     assert_int_equal(m->deselected, 0xdeadbeefu);
+    check_files(m->coverage, want.coverage);
 }
 
 void test_protocol_collected_round_trip_empty(void **) {
@@ -330,6 +364,89 @@ void test_protocol_result_round_trip(void **) {
     assert_int_equal(m->teardown_failed, 1);
     check_string(m->teardown_longrepr, want.teardown_longrepr);
     check_string(m->teardown_message, want.teardown_message);
+    check_files(m->coverage, want.coverage);
+}
+
+void test_protocol_statements_round_trip(void **) {
+    proto::Statements want = sample_statements();
+    std::string p = payload(proto::encode(want));
+    assert_true(proto::payload_type(p) == MessageType::Statements);
+    auto m = proto::decode_statements(p);
+    assert_true(m.has_value());
+    check_strings(m->paths, want.paths);
+    assert_int_equal(m->include_unimported, 1);
+    auto empty = proto::decode_statements(payload(proto::encode(proto::Statements{})));
+    assert_true(empty.has_value());
+    assert_true(empty->paths.empty());
+    assert_int_equal(empty->include_unimported, 0);
+}
+
+void test_protocol_statement_lines_round_trip(void **) {
+    proto::StatementLines want = sample_statement_lines();
+    std::string p = payload(proto::encode(want));
+    assert_true(proto::payload_type(p) == MessageType::StatementLines);
+    auto m = proto::decode_statement_lines(p);
+    assert_true(m.has_value());
+    assert_int_equal(m->status, 0);
+    check_string(m->message, want.message);
+    assert_int_equal(m->files.size(), want.files.size());
+    for (std::size_t i = 0; i < want.files.size(); ++i) {
+        check_string(m->files[i].path, want.files[i].path);
+        assert_true(m->files[i].statements == want.files[i].statements);
+        assert_true(m->files[i].multiline == want.files[i].multiline);
+    }
+}
+
+// A line list (u32s) claiming more entries than the payload holds is
+// refused before anything is reserved, in every message that carries one.
+void test_protocol_oversized_line_counts(void **) {
+    for (std::uint32_t n : {1u, 2u, 1000u, 0x10000000u, 0x7fffffffu, 0xffffffffu}) {
+        // Result: everything empty, then one coverage file claiming n lines.
+        std::string r = payload_of(MessageType::Result);
+        put_u32(&r, 0);  // nodeid
+        put_u32(&r, 0);  // outcome
+        put_u32(&r, 0);
+        put_u32(&r, 0);  // duration
+        for (int i = 0; i < 5; ++i) put_u32(&r, 0);  // phase .. stderr
+        for (int i = 0; i < 3; ++i) put_u32(&r, 0);  // signal, exit, teardown_failed
+        put_u32(&r, 0);
+        put_u32(&r, 0);  // teardown texts
+        std::string valid = r;
+        put_u32(&valid, 0);
+        assert_true(proto::decode_result(valid).has_value());
+        put_u32(&r, 1);  // one file
+        put_u32(&r, 1);
+        r += "f";
+        put_u32(&r, n);
+        put_u32(&r, 7);  // one line carried
+        assert_true(proto::decode_result(r).has_value() == (n == 1));
+
+        // Result whose file list claims n files.
+        std::string f = valid.substr(0, valid.size() - 4);
+        put_u32(&f, n);
+        put_u32(&f, 0);
+        put_u32(&f, 0);
+        assert_true(proto::decode_result(f).has_value() == (n == 1));
+
+        // StatementLines whose statements claim n lines.
+        std::string s = payload_of(MessageType::StatementLines);
+        put_u32(&s, 0);
+        put_u32(&s, 0);
+        put_u32(&s, 1);
+        put_u32(&s, 0);  // path ""
+        put_u32(&s, n);
+        put_u32(&s, 0);  // one line carried
+        put_u32(&s, 0);  // multiline: none
+        assert_true(proto::decode_statement_lines(s).has_value() == (n == 1));
+
+        // StatementLines whose file list claims n files.
+        std::string t = payload_of(MessageType::StatementLines);
+        put_u32(&t, 0);
+        put_u32(&t, 0);
+        put_u32(&t, n);
+        for (int i = 0; i < 3; ++i) put_u32(&t, 0);
+        assert_true(proto::decode_statement_lines(t).has_value() == (n == 1));
+    }
 }
 
 void test_protocol_runner_ready_round_trip(void **) {
@@ -545,6 +662,8 @@ void test_protocol_oversized_counts(void **) {
     for (int i = 0; i < 4; ++i) put_u32(&ok, 0);
     put_u32(&ok, 3);
     for (int i = 0; i < 3; ++i) put_u32(&ok, 0);
+    put_u32(&ok, 0);  // coverage
+    put_u32(&ok, 0);  // sources
     auto m = proto::decode_init(ok);
     assert_true(m.has_value());
     assert_int_equal(m->args.size(), 3);
@@ -796,6 +915,9 @@ int main(void) {
         cmocka_unit_test(test_protocol_started_round_trip),
         cmocka_unit_test(test_protocol_result_round_trip),
         cmocka_unit_test(test_protocol_result_every_outcome_and_double),
+        cmocka_unit_test(test_protocol_statements_round_trip),
+        cmocka_unit_test(test_protocol_statement_lines_round_trip),
+        cmocka_unit_test(test_protocol_oversized_line_counts),
         cmocka_unit_test(test_protocol_runner_ready_round_trip),
         cmocka_unit_test(test_protocol_runner_exited_round_trip),
         cmocka_unit_test(test_protocol_restored_round_trip),
