@@ -195,11 +195,28 @@ typedef struct tach_init_options {
     const char *shim_path;       /* directory holding the tach_shim package;
                                     NULL: found like the worker, or
                                     $TACH_SHIM_DIR */
+
+    /* --- Added with line coverage.  A caller compiled against the
+     * earlier layout passes the smaller size and gets coverage off. */
+    int coverage;                /* non-zero: record which lines of the
+                                    measured files each test runs, and the
+                                    lines run while collecting (see
+                                    tach_result_coverage_* and
+                                    tach_coverage_write).  Default 0: no
+                                    tracer is installed, no cost. */
+    const char *const *coverage_sources; /* directories whose .py files are
+                                    measured (relative ones are taken from
+                                    project_root); NULL or none: the
+                                    project root.  The standard library,
+                                    site-packages, pytest and tach are never
+                                    measured unless a source lies inside
+                                    them. */
+    size_t ncoverage_sources;    /* number of entries in coverage_sources */
 } tach_init_options;
 
 #define TACH_INIT_OPTIONS_INIT \
     { sizeof(tach_init_options), NULL, NULL, 0, NULL, TACH_ISOLATION_AUTO, \
-      0.0, NULL, NULL }
+      0.0, NULL, NULL, 0, NULL, 0 }
 
 /* Fill *opts with the defaults (same as TACH_INIT_OPTIONS_INIT).  Returns
  * TACH_EINVAL if opts is NULL.  Thread-safe. */
@@ -402,8 +419,60 @@ TACH_API double tach_result_restore_seconds(const tach_result *result);
 TACH_API int tach_result_worker_replaced(const tach_result *result);
 TACH_API const char *tach_result_replace_reason(const tach_result *result);
 
+/* --- Line coverage of a result (engines with options.coverage set) ------- */
+
+/* The lines this test ran (setup, call and teardown of its fixtures
+ * included), by file.  Files are absolute, resolved paths in byte order;
+ * only files with at least one line are listed.  A line is reported where
+ * CPython reported a line event, so a statement spanning several lines may
+ * show more than its first line (reports count it once, at its first
+ * line).  0 files when coverage is off, and for crashed and timed-out
+ * tests: the lines they ran died with their process.  Lines run in
+ * threads the test started are not recorded. */
+TACH_API size_t tach_result_coverage_file_count(const tach_result *result);
+/* The index-th file's absolute path, or NULL when index is out of range.
+ * Owned by the result. */
+TACH_API const char *tach_result_coverage_file(const tach_result *result, size_t index);
+/* The index-th file's line numbers (1-based, ascending, unique): returns
+ * how many and, when `lines` is not NULL, points *lines at them (owned by
+ * the result; NULL when there are none).  0 when index is out of range. */
+TACH_API size_t tach_result_coverage_lines(const tach_result *result, size_t index,
+                                           const uint32_t **lines);
+
 /* Destructor.  NULL is a no-op. */
 TACH_API void tach_result_free(tach_result *result);
+
+/* ------------------------------------------------------------------------ */
+/* Coverage reports                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef enum tach_coverage_format {
+    TACH_COVERAGE_LCOV = 0,       /* LCOV tracefile (genhtml, bazel) */
+    TACH_COVERAGE_COBERTURA = 1,  /* Cobertura XML, as `coverage xml` */
+    TACH_COVERAGE_JSON = 2,       /* coverage.py's `coverage json` */
+    TACH_COVERAGE_TEXT = 3        /* coverage.py's terminal table */
+} tach_coverage_format;
+
+/* Write the line coverage accumulated by this engine so far — the lines run
+ * while collecting (context "collection") and those of every test whose
+ * result tach_run_test returned (context: its node id) — to the file
+ * `path` (created or truncated) in format `fmt`.  with_contexts non-zero:
+ * the JSON report lists, for each executed line, the contexts that ran it
+ * (other formats ignore it).
+ *
+ * The worker is asked for the executable statements of every file with
+ * executed lines and of every importable .py file under the coverage
+ * sources, so files never imported show 0%.  Executed lines are counted at
+ * the first line of their statement.  Crashed and timed-out tests
+ * contribute nothing (their process died with what it recorded).
+ *
+ * May be called any number of times, before or after tests run (each call
+ * writes everything so far).  Returns TACH_EMISUSE if the engine was not
+ * initialised with options.coverage, TACH_EINVAL for a NULL path or an
+ * unknown format, TACH_ERROR when the file cannot be written, TACH_EWORKER
+ * when the worker cannot answer. */
+TACH_API int tach_coverage_write(tach_engine *engine, tach_coverage_format fmt, const char *path,
+                                 int with_contexts);
 
 #ifdef __cplusplus
 }

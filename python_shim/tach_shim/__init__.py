@@ -31,6 +31,15 @@ def main(args):
     import _tach_worker
     from tach_shim.plugin import TachPlugin
 
+    if getattr(_tach_worker, "COVERAGE", 0):
+        # Before pytest imports conftest files and the project: module
+        # bodies run during collection are measured too.
+        from tach_shim import line_coverage
+        try:
+            line_coverage.start(_tach_worker)
+        except Exception as exc:
+            return (EINTERP, f"cannot start line coverage: {exc}")
+
     plugin = TachPlugin(_tach_worker)
     recorder = StderrRecorder(sys.stderr)
     sys.stderr = recorder

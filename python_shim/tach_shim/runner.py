@@ -60,6 +60,14 @@ class Runner:
         duration = time.perf_counter() - start
         return summarize(reports, duration)
 
+    def statements(self, paths, include_unimported):
+        """Executable statements of `paths` (and of the unimported files
+        under the coverage sources), for coverage reports."""
+        import _tach_worker
+        from tach_shim import line_coverage
+
+        return line_coverage.statements(_tach_worker, paths, include_unimported)
+
     def crash_output(self):
         """What a test process that died wrote before dying, as ``(stdout,
         stderr)``.  pytest's fd-level capture files are shared with the

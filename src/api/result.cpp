@@ -59,6 +59,22 @@ TACH_API const char *tach_result_replace_reason(const tach_result *r) {
     return r ? r->restore.replace_reason.c_str() : "";
 }
 
+TACH_API size_t tach_result_coverage_file_count(const tach_result *r) {
+    return r ? r->result.coverage.size() : 0;
+}
+
+TACH_API const char *tach_result_coverage_file(const tach_result *r, size_t index) {
+    return r && index < r->result.coverage.size() ? r->result.coverage[index].path.c_str() : nullptr;
+}
+
+TACH_API size_t tach_result_coverage_lines(const tach_result *r, size_t index, const uint32_t **lines) {
+    if (lines) *lines = nullptr;
+    if (!r || index >= r->result.coverage.size()) return 0;
+    const auto &v = r->result.coverage[index].lines;
+    if (lines && !v.empty()) *lines = v.data();
+    return v.size();
+}
+
 TACH_API void tach_result_free(tach_result *r) { std::unique_ptr<tach_result> owned(r); }
 
 }  // extern "C"

@@ -221,4 +221,18 @@ TACH_API int tach_run_test(tach_engine *engine, const char *nodeid, tach_result 
     });
 }
 
+TACH_API int tach_coverage_write(tach_engine *engine, tach_coverage_format fmt, const char *path,
+                                int with_contexts) {
+    return guarded(engine, "tach_coverage_write", [&]() -> int {
+        int status = TACH_OK;
+        tach::Engine *e = usable(engine, "tach_coverage_write", &status);
+        if (!e) return status;
+        if (!path || !*path) {
+            engine->error = "tach_coverage_write: path must not be NULL or empty";
+            return TACH_EINVAL;
+        }
+        return e->write_coverage(static_cast<int>(fmt), path, with_contexts != 0);
+    });
+}
+
 }  // extern "C"

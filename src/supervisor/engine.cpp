@@ -3,8 +3,13 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+
+#include "coverage/report.hpp"
 
 namespace tach {
 namespace {
@@ -84,6 +89,8 @@ int Engine::start_worker(protocol::Collected *collected) {
     init.isolation = static_cast<std::uint32_t>(
         options_.isolation == TACH_ISOLATION_AUTO ? TACH_ISOLATION_SNAPSHOT : options_.isolation);
     init.args = options_.args;
+    init.coverage = options_.coverage ? 1 : 0;
+    init.sources = options_.coverage_sources;
     if (worker_->send(protocol::encode(init)) != 0) return worker_failure("before it could be initialised");
 
     // Collection has no time limit: large projects import for minutes.
@@ -115,7 +122,14 @@ int Engine::init() {
     interrupts_ = collected.interrupts != 0;
     deselected_ = collected.deselected;
     for (std::size_t i = 0; i < nodeids_.size(); ++i) index_.emplace(nodeids_[i], i);
+    coverage_.root = options_.project_root;
+    add_coverage(collected.coverage, coverage::kCollectionContext);
     return TACH_OK;
+}
+
+void Engine::add_coverage(const std::vector<protocol::FileLines> &files, const std::string &context) {
+    if (!options_.coverage) return;
+    for (const auto &f : files) coverage_.add_executed(f.path, f.lines, context);
 }
 
 int Engine::request_ack(const std::string &frame) {
@@ -146,6 +160,9 @@ int Engine::ensure_worker() {
                     "cannot replace the worker: the project now collects different tests "
                     "(were files changed during the run?)");
     }
+    // The same imports again: the collection context is a set, unchanged
+    // unless the replacement ran different module-level code.
+    add_coverage(collected.coverage, coverage::kCollectionContext);
     if (snapshotted_ && effective_ != TACH_ISOLATION_SNAPSHOT)
         return request_ack(protocol::encode(protocol::Snapshot{static_cast<std::uint32_t>(effective_)}));
     return TACH_OK;
@@ -427,7 +444,102 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     if (status != TACH_OK) return status;
     auto run = std::make_unique<TestRun>(run_once(nodeid, &status));
     if (status != TACH_OK) return status;
+    // Crashed and timed-out tests carry no lines: what they recorded died
+    // with their process.
+    add_coverage(run->result.coverage, nodeid);
     *out = std::move(run);
+    return TACH_OK;
+}
+
+// Asks the zygote for the statements of every file with executed lines and
+// of the unimported files under the sources.
+int Engine::fetch_statements(std::vector<protocol::FileStatements> *out) {
+    if (int status = ensure_worker(); status != TACH_OK) return status;
+    protocol::Statements request;
+    for (const auto &[path, file] : coverage_.files) request.paths.push_back(path);
+    request.include_unimported = 1;
+    if (worker_->send(protocol::encode(request)) != 0) return worker_failure("(connection lost)");
+    std::string payload;
+    for (;;) {
+        if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
+            return worker_failure("while listing statements for the coverage report");
+        auto type = protocol::payload_type(payload);
+        if (type == protocol::MessageType::RunnerExited) continue;  // an earlier runner's end
+        if (type != protocol::MessageType::StatementLines) return worker_failure("sent an unexpected reply");
+        break;
+    }
+    auto reply = protocol::decode_statement_lines(payload);
+    if (!reply) return worker_failure("sent a malformed statement list");
+    if (reply->status != TACH_OK) return fail(static_cast<int>(reply->status), reply->message);
+    *out = std::move(reply->files);
+    return TACH_OK;
+}
+
+namespace {
+
+// Maps a line inside a multi-line statement to the statement's first line.
+class FirstLines {
+public:
+    explicit FirstLines(const std::vector<std::uint32_t> &pairs) {
+        for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) spans_.emplace_back(pairs[i], pairs[i + 1]);
+        std::sort(spans_.begin(), spans_.end());
+    }
+    std::uint32_t operator()(std::uint32_t line) const {
+        auto it = std::upper_bound(spans_.begin(), spans_.end(), std::make_pair(line, UINT32_MAX));
+        if (it == spans_.begin()) return line;
+        --it;
+        return line <= it->second ? it->first : line;
+    }
+
+private:
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_;
+};
+
+}  // namespace
+
+int Engine::write_coverage(int format, const std::string &path, bool with_contexts) {
+    if (failed_) return fail(TACH_EMISUSE, "tach_coverage_write: the engine failed to initialise");
+    if (!options_.coverage)
+        return fail(TACH_EMISUSE, "tach_coverage_write: the engine was initialised without options.coverage");
+    coverage::Format fmt;
+    switch (format) {
+    case TACH_COVERAGE_LCOV: fmt = coverage::Format::Lcov; break;
+    case TACH_COVERAGE_COBERTURA: fmt = coverage::Format::Cobertura; break;
+    case TACH_COVERAGE_JSON: fmt = coverage::Format::Json; break;
+    case TACH_COVERAGE_TEXT: fmt = coverage::Format::Text; break;
+    default: return fail(TACH_EINVAL, "tach_coverage_write: unknown format " + std::to_string(format));
+    }
+    std::vector<protocol::FileStatements> statements;
+    if (int status = fetch_statements(&statements); status != TACH_OK) return status;
+
+    // The report's view: statements from the worker, executed lines moved
+    // to the first line of their statement.
+    coverage::CoverageData data;
+    data.root = coverage_.root;
+    std::map<std::string, const protocol::FileStatements *> by_path;
+    for (const auto &f : statements) {
+        data.add_statements(f.path, f.statements);
+        by_path[f.path] = &f;
+    }
+    static const std::vector<std::uint32_t> kNone;
+    for (const auto &[file_path, file] : coverage_.files) {
+        auto found = by_path.find(file_path);
+        FirstLines first(found != by_path.end() ? found->second->multiline : kNone);
+        auto &target = data.files[file_path];
+        for (const auto &[line, contexts] : file.executed)
+            target.executed[first(line)].insert(contexts.begin(), contexts.end());
+    }
+    std::string text = coverage::render(data, fmt, with_contexts);
+
+    FILE *out = std::fopen(path.c_str(), "wb");
+    if (!out) return fail(TACH_ERROR, "tach_coverage_write: cannot create " + path + ": " + std::strerror(errno));
+    bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    int write_errno = errno;
+    if (std::fclose(out) != 0 && ok) {
+        ok = false;
+        write_errno = errno;
+    }
+    if (!ok) return fail(TACH_ERROR, "tach_coverage_write: cannot write " + path + ": " + std::strerror(write_errno));
     return TACH_OK;
 }
 

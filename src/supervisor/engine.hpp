@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/protocol.hpp"
+#include "coverage/coverage_data.hpp"
 #include "supervisor/worker_process.hpp"
 #include "tach.h"
 
@@ -38,6 +39,8 @@ struct EngineOptions {
     double timeout_seconds = 0;
     std::string worker_path;
     std::string shim_dir;
+    bool coverage = false;
+    std::vector<std::string> coverage_sources;  // absolute; the root by default
 };
 
 // Turns the C options into EngineOptions: validates, resolves defaults and
@@ -53,6 +56,13 @@ public:
     int snapshot();
     int run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out);
     int restore();
+    // Writes the coverage report (tach_coverage_write).  format is a
+    // tach_coverage_format value.
+    int write_coverage(int format, const std::string &path, bool with_contexts);
+    bool coverage_enabled() const { return options_.coverage; }
+    // What has been accumulated (collection context + every result), as
+    // the worker reported it: physical lines, no statements yet.
+    const coverage::CoverageData &coverage_data() const { return coverage_; }
 
     // Sets the message of a failure detected outside the engine (options).
     int fail(int status, std::string message);
@@ -85,6 +95,8 @@ private:
                               const std::string &traceback);
     int runner_wait_status(TestRun *run);
     std::string timeout_text(const std::string &traceback) const;
+    void add_coverage(const std::vector<protocol::FileLines> &files, const std::string &context);
+    int fetch_statements(std::vector<protocol::FileStatements> *out);
 
     EngineOptions options_;
     std::optional<WorkerProcess> worker_;
@@ -102,6 +114,7 @@ private:
     std::vector<protocol::CollectError> collect_errors_;
     bool interrupts_ = false;
     std::size_t deselected_ = 0;
+    coverage::CoverageData coverage_;
 };
 
 }  // namespace tach

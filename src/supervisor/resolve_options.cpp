@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "supervisor/engine.hpp"
 #include "supervisor/install_paths.hpp"
@@ -17,6 +18,12 @@ namespace {
 
 // The smallest struct a caller may pass: the first published layout.
 constexpr std::size_t kMinOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
+
+// Whether a caller's struct of `size` bytes holds the member at `offset`
+// of `member_size` bytes (later members keep their defaults otherwise).
+constexpr bool holds(std::size_t size, std::size_t offset, std::size_t member_size) {
+    return size >= offset + member_size;
+}
 
 bool is_directory(const std::string &path) {
     struct stat st;
@@ -85,6 +92,33 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         return TACH_ENOTFOUND;
     }
     out->project_root = resolved;
+
+    // Coverage (added after the first layout: read only what the caller's
+    // struct holds).
+    const bool has_coverage = holds(opts->size, offsetof(tach_init_options, coverage), sizeof(int));
+    const bool has_sources =
+        holds(opts->size, offsetof(tach_init_options, ncoverage_sources), sizeof(std::size_t));
+    out->coverage = has_coverage && opts->coverage != 0;
+    if (has_sources && opts->ncoverage_sources > 0) {
+        if (!opts->coverage_sources) {
+            *message = "tach_init: options.coverage_sources is NULL but options.ncoverage_sources is " +
+                       std::to_string(opts->ncoverage_sources);
+            return TACH_EINVAL;
+        }
+        for (std::size_t i = 0; i < opts->ncoverage_sources; ++i) {
+            const char *dir = opts->coverage_sources[i];
+            if (!dir || !*dir) {
+                *message = "tach_init: options.coverage_sources[" + std::to_string(i) + "] is " +
+                           (dir ? "empty" : "NULL");
+                return TACH_EINVAL;
+            }
+            std::error_code ec;
+            std::filesystem::path p = std::filesystem::path(out->project_root) / dir;  // absolute dir stays
+            std::filesystem::path canonical = std::filesystem::weakly_canonical(p, ec);
+            out->coverage_sources.push_back(ec ? p.lexically_normal().string() : canonical.string());
+        }
+    }
+    if (out->coverage && out->coverage_sources.empty()) out->coverage_sources.push_back(out->project_root);
 
     if (opts->python) {
         out->python = opts->python;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tach::worker {
 
@@ -12,6 +13,8 @@ struct Context {
     int traceback_fd = -1;  // memfd the host reads a timed-out test's traceback from
     std::uint32_t isolation = 0;  // tach_isolation, resolved by the host
     bool collected_sent = false;
+    bool coverage = false;                      // trace lines (Init.coverage)
+    std::vector<std::string> coverage_sources;  // absolute directories
 };
 
 Context &context();

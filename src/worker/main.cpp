@@ -144,6 +144,8 @@ int main(int argc, char **argv) {
     auto init = protocol::decode_init(frame.payload);
     if (!init) return send_collect_failure(socket_fd, TACH_EWORKER, "malformed Init message");
     ctx.isolation = init->isolation;
+    ctx.coverage = init->coverage != 0;
+    ctx.coverage_sources = init->sources;
 
     if (chdir(init->project_root.c_str()) != 0)
         return send_collect_failure(socket_fd, TACH_ENOTFOUND,

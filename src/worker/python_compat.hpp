@@ -8,3 +8,13 @@
 #if PY_VERSION_HEX < 0x030A0000
 #error "tach-worker needs CPython 3.10 or newer"
 #endif
+
+// Line coverage (src/coverage/line_tracer.cpp): a C trace function up to
+// 3.11, sys.monitoring from 3.12 on (PEP 669; the trace-function path
+// still works there but disables the specialising interpreter's fast
+// paths for every frame).
+#if PY_VERSION_HEX >= 0x030C0000
+#define TACH_COVERAGE_SYS_MONITORING 1
+#else
+#define TACH_COVERAGE_SYS_MONITORING 0
+#endif

@@ -1,5 +1,6 @@
 #include "worker/run_in_process.hpp"
 
+#include "coverage/line_tracer.hpp"
 #include "worker/python_text.hpp"
 
 namespace tach::worker {
@@ -42,9 +43,14 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     protocol::Result r;
     r.nodeid = nodeid;
     r.phase = "call";
+    // Only this test's lines: whatever ran before (collection, an earlier
+    // test in none mode, the zygote between tests) is forgotten.
+    const bool tracing = coverage::line_tracer_active();
+    if (tracing) coverage::clear_recorded_lines();
     PyObject *out = PyObject_CallMethod(runner, "run", "s#O", nodeid.data(),
                                         static_cast<Py_ssize_t>(nodeid.size()),
                                         forked ? Py_True : Py_False);
+    if (tracing) r.coverage = coverage::recorded_lines();
     if (!out) {
         r.outcome = protocol::Outcome::Error;
         r.longrepr = take_exception_text();

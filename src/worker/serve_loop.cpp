@@ -13,6 +13,7 @@
 #include "tach.h"
 #include "worker/context.hpp"
 #include "worker/fork_runner.hpp"
+#include "worker/python_text.hpp"
 #include "worker/run_in_process.hpp"
 #include "worker/snapshot_runner.hpp"
 
@@ -53,6 +54,60 @@ int run_here(PyObject *runner, const std::string &nodeid, int fd) {
         return -1;
     protocol::Result r = run_in_process(runner, nodeid, /*forked=*/false);
     return write_all(fd, protocol::encode(r)) == 0 ? 0 : -1;
+}
+
+bool uint_list(PyObject *list, std::vector<std::uint32_t> *out) {
+    if (!PyList_Check(list)) return false;
+    out->reserve(static_cast<std::size_t>(PyList_GET_SIZE(list)));
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
+        unsigned long v = PyLong_AsUnsignedLong(PyList_GET_ITEM(list, i));
+        if (PyErr_Occurred() || v > 0xffffffffUL) return false;
+        out->push_back(static_cast<std::uint32_t>(v));
+    }
+    return true;
+}
+
+// Statements: runner.statements(paths, include_unimported) computes, in
+// the shim, [(path, statements, multiline pairs)] for the report's
+// denominator.  It runs in the zygote: compiling a file executes none of it.
+int answer_statements(PyObject *runner, int fd, const protocol::Statements &request) {
+    protocol::StatementLines reply;
+    PyObject *paths = PyList_New(0);
+    for (const auto &p : request.paths) {
+        PyObject *s = paths ? PyUnicode_DecodeFSDefaultAndSize(p.data(), static_cast<Py_ssize_t>(p.size())) : nullptr;
+        if (!s || PyList_Append(paths, s) != 0) Py_CLEAR(paths);
+        Py_XDECREF(s);
+        if (!paths) break;
+    }
+    PyObject *out = paths ? PyObject_CallMethod(runner, "statements", "OO", paths,
+                                                request.include_unimported ? Py_True : Py_False)
+                          : nullptr;
+    Py_XDECREF(paths);
+    bool ok = out && PyList_Check(out);
+    for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(out); ++i) {
+        PyObject *item = PyList_GET_ITEM(out, i);
+        protocol::FileStatements f;
+        ok = PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 3 &&
+             uint_list(PyTuple_GET_ITEM(item, 1), &f.statements) && uint_list(PyTuple_GET_ITEM(item, 2), &f.multiline);
+        if (ok) {
+            f.path = utf8_of(PyTuple_GET_ITEM(item, 0));
+            reply.files.push_back(std::move(f));
+        }
+    }
+    if (!ok) {
+        reply.files.clear();
+        reply.status = TACH_ERROR;
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        reply.message = "the tach shim could not list statements: " +
+                        (value ? utf8_of(value) : std::string("it returned something else than a list"));
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    }
+    Py_XDECREF(out);
+    PyErr_Clear();
+    return write_all(fd, protocol::encode(reply)) == 0 ? 0 : -1;
 }
 
 // Waits until a request arrives (true) or the snapshot runner exits (false).
@@ -118,6 +173,12 @@ int serve(PyObject *runner) {
                                                            : run_forked(runner, run->nodeid, fd);
             if (run->isolation != TACH_ISOLATION_NONE) put_back_zygote_fds();
             if (rc != 0) return -1;
+            break;
+        }
+        case protocol::MessageType::Statements: {
+            auto request = protocol::decode_statements(frame.payload);
+            if (!request) return -1;
+            if (answer_statements(runner, fd, *request) != 0) return -1;
             break;
         }
         case protocol::MessageType::Shutdown:

@@ -1,6 +1,7 @@
 #include "worker/shim_module.hpp"
 
 #include "common/frame_io.hpp"
+#include "coverage/line_tracer.hpp"
 #include "common/protocol.hpp"
 #include "worker/context.hpp"
 #include "worker/python_text.hpp"
@@ -34,6 +35,8 @@ PyObject *shim_collected(PyObject *, PyObject *args) {
         }
         msg.errors.push_back({utf8_of(PyTuple_GET_ITEM(item, 0)), utf8_of(PyTuple_GET_ITEM(item, 1))});
     }
+    // What ran while importing and collecting: the collection context.
+    msg.coverage = coverage::recorded_lines();
     if (int err = write_all(context().socket_fd, protocol::encode(msg))) {
         errno = err;
         return PyErr_SetFromErrno(PyExc_OSError);
@@ -55,11 +58,60 @@ PyObject *shim_serve(PyObject *, PyObject *runner) {
     Py_RETURN_NONE;
 }
 
+bool string_list(PyObject *list, std::vector<std::string> *out) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "expected a list of str");
+        return false;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        Py_ssize_t size = 0;
+        const char *text = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &size) : nullptr;
+        if (!text) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a list of str");
+            return false;
+        }
+        out->emplace_back(text, static_cast<std::size_t>(size));
+    }
+    return true;
+}
+
+// coverage_start(sources, excludes, never): install the line tracer.
+PyObject *shim_coverage_start(PyObject *, PyObject *args) {
+    PyObject *sources = nullptr, *excludes = nullptr, *never = nullptr;
+    if (!PyArg_ParseTuple(args, "OOO", &sources, &excludes, &never)) return nullptr;
+    coverage::TracerConfig config;
+    if (!string_list(sources, &config.sources) || !string_list(excludes, &config.excludes) ||
+        !string_list(never, &config.never))
+        return nullptr;
+    std::string error = coverage::start_line_tracer(std::move(config));
+    if (!error.empty()) {
+        PyErr_SetString(PyExc_RuntimeError, error.c_str());
+        return nullptr;
+    }
+    Py_RETURN_NONE;
+}
+
+// coverage_measured(path): whether the tracer measures this resolved path.
+PyObject *shim_coverage_measured(PyObject *, PyObject *arg) {
+    Py_ssize_t size = 0;
+    const char *text = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &size) : nullptr;
+    if (!text) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    return PyBool_FromLong(coverage::is_measured_path(std::string(text, static_cast<std::size_t>(size))));
+}
+
 PyMethodDef kMethods[] = {
     {"collected", shim_collected, METH_VARARGS,
      "collected(nodeids, errors, interrupts, pytest_version, deselected=0): report collection to the host."},
     {"serve", shim_serve, METH_O,
      "serve(runner): run tests on the host's requests until shutdown."},
+    {"coverage_start", shim_coverage_start, METH_VARARGS,
+     "coverage_start(sources, excludes, never): start recording the lines run in measured files."},
+    {"coverage_measured", shim_coverage_measured, METH_O,
+     "coverage_measured(path): whether lines of this resolved path are recorded."},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -75,7 +127,23 @@ PyObject *init_shim_module() {
     PyObject *m = PyModule_Create(&kModule);
     if (!m) return nullptr;
     if (PyModule_AddIntConstant(m, "TRACEBACK_FD", context().traceback_fd) != 0 ||
-        PyModule_AddIntConstant(m, "ISOLATION", static_cast<long>(context().isolation)) != 0) {
+        PyModule_AddIntConstant(m, "ISOLATION", static_cast<long>(context().isolation)) != 0 ||
+        PyModule_AddIntConstant(m, "COVERAGE", context().coverage ? 1 : 0) != 0) {
+        Py_DECREF(m);
+        return nullptr;
+    }
+    PyObject *sources = PyTuple_New(static_cast<Py_ssize_t>(context().coverage_sources.size()));
+    for (std::size_t i = 0; sources && i < context().coverage_sources.size(); ++i) {
+        const std::string &dir = context().coverage_sources[i];
+        PyObject *text = PyUnicode_DecodeFSDefaultAndSize(dir.data(), static_cast<Py_ssize_t>(dir.size()));
+        if (!text) {
+            Py_CLEAR(sources);
+            break;
+        }
+        PyTuple_SET_ITEM(sources, static_cast<Py_ssize_t>(i), text);
+    }
+    if (!sources || PyModule_AddObject(m, "COVERAGE_SOURCES", sources) != 0) {
+        Py_XDECREF(sources);
         Py_DECREF(m);
         return nullptr;
     }
