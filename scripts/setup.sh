@@ -8,6 +8,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   python3 python3-dev python3-pytest
   libmimalloc-dev libcmocka-dev
+  lcov
   binutils  # nm/readelf for the export check
 )
 missing=()
