@@ -40,8 +40,10 @@ struct TracerState {
     PyObject *disable = nullptr;     // sys.monitoring.DISABLE
     long line_event = 0;
 #else
-    setter f_trace_lines_set = nullptr;  // the frame attribute's C setter
+    setter f_trace_lines_set = nullptr;  // the frame attributes' C setters
     void *f_trace_lines_closure = nullptr;
+    setter f_trace_set = nullptr;
+    void *f_trace_closure = nullptr;
 #endif
 };
 
@@ -149,10 +151,24 @@ void stop_line_events(PyFrameObject *frame) {
     PyErr_Clear();
 }
 
+// A measured frame's f_trace is the tracer object, as if a Python-level
+// tracer had returned it: if the test does `old = sys.gettrace();
+// sys.settrace(None); sys.settrace(old)`, Python's trampoline finds it
+// there and the lines of frames already running keep being recorded.
+// (With the C trace function installed, f_trace is not used.)
+void keep_local_tracer(PyFrameObject *frame) {
+    TracerState &s = *g_state;
+    if (s.f_trace_set &&
+        s.f_trace_set(reinterpret_cast<PyObject *>(frame), s.tracer_object, s.f_trace_closure) == 0)
+        return;
+    PyErr_Clear();
+}
+
 int trace_function(PyObject *, PyFrameObject *frame, int what, PyObject *) {
     switch (what) {
     case PyTrace_CALL:
-        if (!record_for_frame(frame)) stop_line_events(frame);
+        if (record_for_frame(frame)) keep_local_tracer(frame);
+        else stop_line_events(frame);
         break;
     case PyTrace_LINE:
         if (FileRecord *f = record_for_frame(frame)) record_line(f, PyFrame_GetLineNumber(frame));
@@ -163,16 +179,16 @@ int trace_function(PyObject *, PyFrameObject *frame, int what, PyObject *) {
     return 0;
 }
 
-bool find_trace_lines_setter() {
-    PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict, "f_trace_lines");  // borrowed
+// The C setter behind a frame attribute, which `frame.NAME = v` would call.
+void find_frame_setter(const char *name, setter *set, void **closure) {
+    PyObject *descr = PyDict_GetItemString(PyFrame_Type.tp_dict, name);  // borrowed
     if (descr && Py_IS_TYPE(descr, &PyGetSetDescr_Type)) {
         PyGetSetDef *def = reinterpret_cast<PyGetSetDescrObject *>(descr)->d_getset;
         if (def && def->set) {
-            g_state->f_trace_lines_set = def->set;
-            g_state->f_trace_lines_closure = def->closure;
+            *set = def->set;
+            *closure = def->closure;
         }
     }
-    return true;  // without it, the slower generic setattr is used
 }
 
 // --- The tracer as a Python object -------------------------------------
@@ -348,7 +364,10 @@ std::string start_line_tracer(TracerConfig config) {
         return why.empty() ? error : error + ": " + why;
     }
 #else
-    find_trace_lines_setter();
+    // Without them: f_trace_lines through the generic setattr, and no
+    // f_trace (only a settrace round trip loses the running frames).
+    find_frame_setter("f_trace_lines", &g_state->f_trace_lines_set, &g_state->f_trace_lines_closure);
+    find_frame_setter("f_trace", &g_state->f_trace_set, &g_state->f_trace_closure);
     g_state->tracer_object = new_tracer_object();
     if (!g_state->tracer_object) {
         std::string why = python_error_text();
@@ -370,6 +389,15 @@ void clear_recorded_lines() {
         f->touched = false;
     }
     g_state->touched.clear();
+#if !TACH_COVERAGE_SYS_MONITORING
+    // In none isolation an earlier test may have left the tracer removed
+    // (sys.settrace(None)) or reinstalled through Python's slower
+    // trampoline (sys.settrace(sys.gettrace())): put the C function back,
+    // unless another tracer (a debugger) has taken over.
+    PyThreadState *ts = PyThreadState_Get();
+    if (ts->c_tracefunc != trace_function && (!ts->c_traceobj || ts->c_traceobj == g_state->tracer_object))
+        PyEval_SetTrace(trace_function, g_state->tracer_object);
+#endif
 #if TACH_COVERAGE_SYS_MONITORING
     // Lines and PY_STARTs disabled during the last test fire again.
     PyObject *r = PyObject_CallMethod(g_state->monitoring, "restart_events", nullptr);
