@@ -47,6 +47,8 @@ public:
             return std::nullopt;
         return next();
     }
+    // The next argument, not taken.
+    const std::string *peek() const { return done() ? nullptr : &argv_[index_]; }
 
 private:
     const std::vector<std::string> &argv_;
@@ -112,6 +114,27 @@ bool parse_tach_long(const std::string &arg, Cursor &cursor, Arguments &out) {
         out.python = value_of(opt, cursor);
         if (out.python.empty())
             throw UsageError("argument --python: expected an interpreter path");
+    } else if (name == "--cov") {
+        // argparse's nargs='?', as pytest-cov declares it: the next
+        // argument is the source unless it looks like an option.
+        std::optional<std::string> source;
+        if (opt.inline_value)
+            source = std::string(*opt.inline_value);
+        else if (const std::string *next = cursor.peek(); next && !next->empty() &&
+                                                          next->front() != '-')
+            source = cursor.next();
+        out.coverage.cov = true;
+        if (!source || source->empty())
+            out.coverage.all_sources = true;
+        else
+            out.coverage.sources.push_back(*source);
+    } else if (name == "--cov-report") {
+        parse_cov_report(name, value_of(opt, cursor), out.coverage);
+    } else if (name == "--cov-context") {
+        parse_cov_context(name, value_of(opt, cursor), out.coverage);
+    } else if (name == "--no-cov") {
+        reject_value(opt);
+        out.coverage.no_cov = true;
     } else if (name == "--version") {
         reject_value(opt);
         out.version = true;

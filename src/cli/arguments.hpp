@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coverage_options.hpp"
 #include "tach.hpp"
 
 namespace tach_cli {
@@ -30,6 +31,7 @@ struct Arguments {
     ColorChoice color = ColorChoice::Auto;
     bool help = false;
     bool version = false;
+    CoverageArguments coverage;            // --cov, --cov-report, --cov-context, --no-cov
 };
 
 // A bad tach option or option value.  what() is the message without any

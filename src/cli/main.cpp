@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <vector>
 
 #include "arguments.hpp"
+#include "coverage_options.hpp"
 #include "doctor.hpp"
 #include "help_text.hpp"
 #include "interrupt.hpp"
@@ -47,6 +50,114 @@ tach::InitOptions init_options(const Arguments &args) {
     return options;
 }
 
+// ---- coverage wiring (tach.h's coverage API) --------------------------------
+// tach.hpp's InitOptions does not carry the coverage fields: the C struct
+// it builds gets them here, and the engine is started as Engine::init
+// would start it.
+tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
+    const tach::InitOptions options = init_options(args);
+    if (!plan.enabled)
+        return tach::Engine::init(options);
+    tach_init_options raw = options.capi();
+    std::vector<const char *> sources;
+    for (const std::string &source : plan.sources)
+        sources.push_back(source.c_str());
+    raw.coverage = 1;
+    raw.coverage_sources = sources.empty() ? nullptr : sources.data();
+    raw.ncoverage_sources = sources.size();
+    tach_engine *handle = nullptr;
+    const int status = tach_init(&handle, &raw);
+    if (status != TACH_OK) {
+        const char *message = tach_errmsg(handle);
+        const std::string text = message ? message : "";
+        tach_shutdown(handle);
+        throw tach::Error(static_cast<tach_status>(status), text);
+    }
+    return tach::Engine(handle);
+}
+
+// The term table with a Missing column.  tach.h has no name for it yet
+// (TACH_COVERAGE_TEXT_MISSING, rendered as coverage::Format::TextMissing,
+// is asked for); a library that rejects the value gets the plain table.
+constexpr auto kCoverageTextMissing = static_cast<tach_coverage_format>(4);
+
+// The table as text, through a temporary file.  "" and error set on failure.
+std::string coverage_table(tach::Engine &engine, bool missing, std::string &error) {
+    const char *tmpdir = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/tach-cov-XXXXXX";
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) {
+        error = "cannot create a temporary file in " + pattern;
+        return "";
+    }
+    close(fd);
+    int status = missing ? tach_coverage_write(engine.capi(), kCoverageTextMissing,
+                                               pattern.c_str(), 0)
+                         : TACH_EINVAL;
+    if (status == TACH_EINVAL)
+        status = tach_coverage_write(engine.capi(), TACH_COVERAGE_TEXT, pattern.c_str(), 0);
+    std::string text;
+    if (status == TACH_OK) {
+        std::ifstream in(pattern, std::ios::binary);
+        std::ostringstream buffer;
+        buffer << in.rdbuf();
+        text = buffer.str();
+    } else {
+        error = engine.errmsg();
+    }
+    unlink(pattern.c_str());
+    return text;
+}
+
+tach_coverage_format capi_format(CoverageFile kind) {
+    switch (kind) {
+    case CoverageFile::Xml:
+        return TACH_COVERAGE_COBERTURA;
+    case CoverageFile::Json:
+        return TACH_COVERAGE_JSON;
+    case CoverageFile::Lcov:
+        break;
+    }
+    return TACH_COVERAGE_LCOV;
+}
+
+// pytest-cov's section: the title, the table, one line per file written;
+// a report that fails is a warning in its place (the exit code stays).
+std::vector<TerminalReport::CoverageLine> coverage_report(tach::Engine &engine,
+                                                          const CoveragePlan &plan,
+                                                          const std::string &python_version) {
+    std::vector<TerminalReport::CoverageLine> lines;
+    if (!plan.enabled || (!plan.table && plan.files.empty()))
+        return lines;
+    const auto warn = [&lines](const std::string &error) {
+        lines.push_back({"WARNING: Failed to generate report: " + error, true});
+    };
+    lines.push_back({coverage_title_line(python_version)});
+    if (plan.table) {
+        std::string error;
+        const std::string table = coverage_table(engine, plan.missing, error);
+        if (!error.empty()) {
+            warn(error);
+        } else {
+            std::string_view rest = table;
+            while (!rest.empty()) {
+                const std::size_t nl = rest.find('\n');
+                lines.push_back({std::string(rest.substr(0, nl))});
+                rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+            }
+        }
+    }
+    for (const CoverageOutput &output : plan.files) {
+        if (tach_coverage_write(engine.capi(), capi_format(output.kind), output.path.c_str(),
+                                plan.contexts ? 1 : 0) == TACH_OK)
+            lines.push_back({coverage_written_line(output)});
+        else
+            warn(engine.errmsg());
+    }
+    return lines;
+}
+// ---- coverage wiring (end) ---------------------------------------------------
+
 void print_init_error(const std::string &what) {
     std::string message = what;
     while (!message.empty() && message.back() == '\n')
@@ -78,6 +189,7 @@ std::string junit_output(const Arguments &args, const Session &session, bool &ok
 
 int run(const Arguments &args) {
     const Clock::time_point start = Clock::now();
+    const CoveragePlan coverage = coverage_plan(args.coverage);
     Session session;
     session.started = std::chrono::system_clock::now();
     session.maxfail = args.maxfail;
@@ -91,7 +203,7 @@ int run(const Arguments &args) {
 
     tach::Engine engine(nullptr);
     try {
-        engine = tach::Engine::init(init_options(args));
+        engine = start_engine(args, coverage);
     } catch (const tach::Error &error) {
         if (interrupt_requested()) {
             session.stop = StopReason::KeyboardInterrupt;
@@ -157,6 +269,8 @@ int run(const Arguments &args) {
     if (runnable)
         run_tests(engine, nodeids, report, session);
 
+    if (!interrupt_requested())
+        report.set_coverage_section(coverage_report(engine, coverage, session.python_version));
     session.duration = seconds_since(start);
     bool junit_ok;
     const std::string junit_path = junit_output(args, session, junit_ok);

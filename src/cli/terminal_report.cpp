@@ -177,6 +177,7 @@ void TerminalReport::end_progress() {
     tw_.line();
     if (progress_line_open_)
         tw_.line();
+    progress_was_open_ = progress_line_open_;
     progress_line_open_ = false;
 }
 
@@ -200,12 +201,12 @@ void TerminalReport::section_body(const std::string &text, const std::string &ou
     }
 }
 
-void TerminalReport::errors_section(const Session &session) {
+bool TerminalReport::errors_section(const Session &session) {
     bool any = !session.collect_errors.empty();
     for (const TestRecord &record : session.records)
         any = any || record.outcome == tach::Outcome::Error || record.teardown_failed;
     if (!any)
-        return;
+        return false;
     tw_.sep('=', "ERRORS");
     for (const tach::CollectError &error : session.collect_errors) {
         tw_.sep('_', "ERROR collecting " + error.nodeid, kHeadline);
@@ -225,22 +226,22 @@ void TerminalReport::errors_section(const Session &session) {
                                                           : record.teardown_longrepr,
                          record.stdout_text, record.stderr_text);
         }
-    }
+    }    return true;
 }
 
-void TerminalReport::failures_section(const Session &session) {
+bool TerminalReport::failures_section(const Session &session) {
     bool any = false;
     for (const TestRecord &record : session.records)
         any = any || is_failure_like(record.outcome);
     if (!any)
-        return;
+        return false;
     tw_.sep('=', "FAILURES");
     for (const TestRecord &record : session.records) {
         if (!is_failure_like(record.outcome))
             continue;
         tw_.sep('_', head_line(record.nodeid), kHeadline);
         section_body(body_text(record), record.stdout_text, record.stderr_text);
-    }
+    }    return true;
 }
 
 void TerminalReport::summary_line_for(const std::string &word, const std::string &nodeid,
@@ -309,10 +310,14 @@ void TerminalReport::finish(const Session &session, const std::string &junit_pat
     end_progress();
     const Tally tally = Tally::of(session);
 
-    errors_section(session);
-    failures_section(session);
-    if (!junit_path.empty())
+    bool after_section = errors_section(session);
+    after_section = failures_section(session) || after_section;
+    if (!junit_path.empty()) {
         tw_.sep('-', "generated xml file: " + junit_path);
+        after_section = true;
+    }
+    if (!coverage_lines_.empty())
+        coverage_section(after_section);
     if (show_stats_)
         stats_section(session);
     short_summary(session);
@@ -353,6 +358,21 @@ void TerminalReport::finish(const Session &session, const std::string &junit_pat
         tw_.line(replaced_note(replaced), colored(Color::Yellow));
     closing_line(tally, session.duration);
     tw_.flush();
+}
+
+void TerminalReport::coverage_section(bool after_section) {
+    // pytest-cov writes "\n" + its report + "\n".  pytest's blank line
+    // before the first separator after the progress (end_progress() has
+    // already written it) comes later when nothing has used it yet: before
+    // the next separator, after this section.
+    const bool pending_blank = progress_was_open_ && !after_section;
+    if (!pending_blank)
+        tw_.line();
+    for (const CoverageLine &line : coverage_lines_)
+        tw_.line(line.text, line.warning ? colored(Color::Red, true) : Style{});
+    tw_.line();
+    if (pending_blank)
+        tw_.line();
 }
 
 void TerminalReport::stats_section(const Session &session) {

@@ -28,6 +28,17 @@ public:
     // With --stats: the "tach isolation statistics" section in finish().
     void set_show_stats(bool show) { show_stats_ = show; }
 
+    // With --cov: pytest-cov's section (title line, table, "Coverage ...
+    // written" lines), printed by finish() where pytest-cov prints it:
+    // after the failures and the JUnit line, before the short summary.
+    struct CoverageLine {
+        std::string text;
+        bool warning = false;  // red, as pytest-cov's "WARNING: ..." lines
+    };
+    void set_coverage_section(std::vector<CoverageLine> lines) {
+        coverage_lines_ = std::move(lines);
+    }
+
     // "==== test session starts ====", the versions, the isolation mode and
     // why, and "collected N items [/ M deselected / K selected]".
     void header(const Session &session);
@@ -50,8 +61,9 @@ private:
     void progress_filler();
     void end_progress();
     void section_body(const std::string &text, const std::string &out, const std::string &err);
-    void errors_section(const Session &session);
-    void failures_section(const Session &session);
+    bool errors_section(const Session &session);
+    bool failures_section(const Session &session);
+    void coverage_section(bool after_section);
     void short_summary(const Session &session);
     void summary_line_for(const std::string &word, const std::string &nodeid,
                           const std::string &message);
@@ -66,7 +78,9 @@ private:
     Tally so_far_;
     std::string current_file_;
     bool progress_line_open_ = false;
+    bool progress_was_open_ = false;  // at end_progress()
     bool show_stats_ = false;
+    std::vector<CoverageLine> coverage_lines_;
     bool tty_ = false;
 };
 
