@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "coverage_options.hpp"
 #include "doctor_report.hpp"
 #include "isolation_stats.hpp"
 #include "junit_xml.hpp"
@@ -864,6 +865,179 @@ void test_iso_timestamp() {
     CHECK(iso_timestamp(system_clock::time_point{seconds(1700000000)}).size() == 19);
 }
 
+// ---------------------------------------------------------------- coverage
+
+std::string plan_files(const CoveragePlan &plan) {
+    std::string s;
+    for (const CoverageOutput &o : plan.files)
+        s += (s.empty() ? "" : "|") + coverage_written_line(o);
+    return s;
+}
+
+void test_arguments_coverage() {
+    // Nothing about coverage: nothing measured.
+    Arguments a = parse({"tests/"});
+    CHECK(!a.coverage.cov);
+    CHECK(!coverage_plan(a.coverage).enabled);
+
+    // A bare --cov: the project root, and the term table.
+    a = parse({"--cov", "-x", "tests/"});
+    CHECK(a.coverage.cov && a.coverage.all_sources);
+    CHECK_EQ(joined(a.pytest_args), "tests/");
+    CoveragePlan p = coverage_plan(a.coverage);
+    CHECK(p.enabled && p.sources.empty() && p.table && !p.missing && p.files.empty());
+    CHECK(!p.contexts);
+
+    // --cov=SRC, repeatable; and --cov SRC takes the next argument, as
+    // argparse's nargs='?' does (unless it looks like an option).
+    a = parse({"--cov=src/pkg", "--cov", "lib", "tests/"});
+    CHECK(!a.coverage.all_sources);
+    CHECK_EQ(joined(a.coverage.sources), "src/pkg|lib");
+    CHECK_EQ(joined(a.pytest_args), "tests/");
+    CHECK_EQ(joined(coverage_plan(a.coverage).sources), "src/pkg|lib");
+    a = parse({"--cov", "--", "lib"});
+    CHECK(a.coverage.all_sources && a.coverage.sources.empty());
+    CHECK_EQ(joined(a.pytest_args), "--|lib");
+    // A bare --cov (or --cov=) anywhere measures everything: no filter.
+    a = parse({"--cov=src", "--cov="});
+    CHECK(a.coverage.all_sources);
+    CHECK(coverage_plan(a.coverage).sources.empty());
+    a = parse({"--cov=src", "--cov"});
+    CHECK(coverage_plan(a.coverage).sources.empty());
+
+    // Reports: files in pytest-cov's order, default names, the last of a
+    // kind wins; term + term-missing is one table with Missing.
+    a = parse({"--cov", "--cov-report=lcov:out/cov.info", "--cov-report", "term-missing",
+               "--cov-report=xml", "--cov-report=json:a.json", "--cov-report=json:b.json",
+               "--cov-report=term"});
+    p = coverage_plan(a.coverage);
+    CHECK(p.table && p.missing);
+    CHECK_EQ(plan_files(p), "Coverage XML written to file coverage.xml|"
+                            "Coverage JSON written to file b.json|"
+                            "Coverage LCOV written to file out/cov.info");
+    a = parse({"--cov", "--cov-report=lcov", "--cov-report=json"});
+    p = coverage_plan(a.coverage);
+    CHECK(!p.table);  // files only: no table unless asked for
+    CHECK_EQ(plan_files(p), "Coverage JSON written to file coverage.json|"
+                            "Coverage LCOV written to file coverage.lcov");
+    // --cov-report= alone: no report at all; beside others it is ignored.
+    a = parse({"--cov", "--cov-report="});
+    p = coverage_plan(a.coverage);
+    CHECK(p.enabled && !p.table && p.files.empty());
+    a = parse({"--cov", "--cov-report=", "--cov-report=xml:c.xml"});
+    p = coverage_plan(a.coverage);
+    CHECK(!p.table);
+    CHECK_EQ(plan_files(p), "Coverage XML written to file c.xml");
+
+    // --cov-context=test: contexts in the JSON.
+    a = parse({"--cov", "--cov-context", "test", "--cov-report=json"});
+    CHECK(coverage_plan(a.coverage).contexts);
+    CHECK(a.pytest_args.empty());
+
+    // Report options without --cov measure nothing (pytest-cov's rule),
+    // and --no-cov wins over --cov.
+    a = parse({"--cov-report=xml", "--cov-context=test"});
+    CHECK(!coverage_plan(a.coverage).enabled);
+    a = parse({"--cov=src", "--no-cov"});
+    CHECK(!coverage_plan(a.coverage).enabled);
+    CHECK(a.pytest_args.empty());
+}
+
+void test_arguments_coverage_bad_values() {
+    CHECK(throws_usage([] { parse({"--cov-report=html"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report=annotate:dir"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report=bogus"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report=term:out.txt"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report=term-missing:skip-covered"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report=xml:"}); }));
+    CHECK(throws_usage([] { parse({"--cov-report"}); }));
+    CHECK(throws_usage([] { parse({"--cov-context=function"}); }));
+    CHECK(throws_usage([] { parse({"--cov-context"}); }));
+    CHECK(throws_usage([] { parse({"--no-cov=1"}); }));
+    try {
+        parse({"--cov-report=html:h"});
+    } catch (const UsageError &e) {
+        CHECK_EQ(std::string(e.what()),
+                 "argument --cov-report: invalid choice 'html:h' (choose from 'term', "
+                 "'term-missing', 'xml', 'json', 'lcov'; tach writes no html report)");
+    }
+    // A file name may hold colons: only the first one separates.
+    Arguments a = parse({"--cov", "--cov-report=xml:C:/x.xml"});
+    CHECK_EQ(plan_files(coverage_plan(a.coverage)), "Coverage XML written to file C:/x.xml");
+}
+
+void test_coverage_texts() {
+    CHECK_EQ(python_version_info("3.11.2"), "3.11.2-final-0");
+    CHECK_EQ(python_version_info("3.13.0rc1"), "3.13.0-candidate-1");
+    CHECK_EQ(python_version_info("3.14.0a3"), "3.14.0-alpha-3");
+    CHECK_EQ(python_version_info("3.12.0b4"), "3.12.0-beta-4");
+    CHECK_EQ(python_version_info("3.14.0a1+"), "3.14.0-alpha-1");
+    CHECK_EQ(python_version_info("3.12"), "3.12.0-final-0");
+    // pytest-cov's own fixed 70-column centring, whatever the terminal.
+    CHECK_EQ(coverage_title_line("3.11.2"),
+             "---------- coverage: platform linux, python 3.11.2-final-0 -----------");
+    CHECK_EQ(coverage_title_line("3.13.0rc1"),
+             "-------- coverage: platform linux, python 3.13.0-candidate-1 ---------");
+}
+
+std::vector<TerminalReport::CoverageLine> coverage_lines() {
+    return {{"---------- coverage: platform linux, python 3.11.2-final-0 -----------", false},
+            {"Name    Stmts   Miss  Cover", false},
+            {"TOTAL       4      1    75%", false},
+            {"WARNING: Failed to generate report: disk full", true}};
+}
+
+void test_terminal_report_coverage_section() {
+    const std::string section =
+        "---------- coverage: platform linux, python 3.11.2-final-0 -----------\n"
+        "Name    Stmts   Miss  Cover\n"
+        "TOTAL       4      1    75%\n"
+        "WARNING: Failed to generate report: disk full\n";
+    Session s = sample_session();
+    s.records.resize(1);  // one pass
+    s.collected = 1;
+    const auto run = [&](const Session &session, int verbosity, const std::string &junit) {
+        return render(
+            [&](TerminalReport &report) {
+                report.set_coverage_section(coverage_lines());
+                report.header(session);
+                for (const TestRecord &r : session.records) {
+                    report.test_started(r.nodeid);
+                    report.test_finished(r);
+                }
+                report.finish(session, junit);
+            },
+            verbosity);
+    };
+    // As pytest + pytest-cov 4.0 print it: one blank line before the
+    // section, two after it when nothing came between.
+    std::string out = run(s, 0, "");
+    CHECK(contains(out, "[100%]\n\n" + section + "\n\n=====" ));
+    // -q: no file line was open, so no blank line is pending.
+    out = run(s, -1, "");
+    CHECK(contains(out, "[100%]\n\n" + section + "\n1 passed"));
+    // After a section (here the JUnit line): one blank line on each side.
+    out = run(s, 0, "/tmp/j.xml");
+    CHECK(contains(out, "-- generated xml file: /tmp/j.xml --"));
+    CHECK(contains(out, "j.xml " + std::string(24, '-') + "\n\n" + section + "\n=====" ));
+    // After FAILURES, before the short test summary.
+    Session failed = sample_session();
+    failed.records = {rec("t.py::test_fail", tach::Outcome::Failed, "assert 1 == 2")};
+    failed.records[0].longrepr = "E   assert 1 == 2";
+    failed.collected = 1;
+    out = run(failed, 0, "");
+    CHECK(contains(out, "E   assert 1 == 2\n\n" + section +
+                            "\n=========================== short test summary info"));
+    // No tests ran: pytest's empty line, then the section's own.
+    Session none = sample_session();
+    none.records.clear();
+    none.collected = 0;
+    out = run(none, 0, "");
+    CHECK(contains(out, "collected 0 items\n\n\n" + section + "\n=====" ));
+    // Without coverage lines: nothing changes.
+    CHECK(!contains(run_report(sample_session(), 0), "coverage:"));
+}
+
 } // namespace
 
 int main() {
@@ -873,6 +1047,9 @@ int main() {
     test_arguments_tach_options();
     test_arguments_bad_values();
     test_arguments_isolation_stats_doctor();
+    test_arguments_coverage();
+    test_arguments_coverage_bad_values();
+    test_coverage_texts();
     test_python_strip();
     test_mangle_test_address();
     test_head_line();
@@ -897,6 +1074,7 @@ int main() {
     test_exit_codes();
     test_junit_document();
     test_iso_timestamp();
+    test_terminal_report_coverage_section();
     std::printf("%d checks, %d failed\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;
 }
