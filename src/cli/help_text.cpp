@@ -8,6 +8,7 @@ const char *usage_line() {
     return "usage: tach [PATH|NODEID ...] [-k EXPR] [-m MARKEXPR] [-x] [-q|-v]\n"
            "            [--timeout SECONDS] [--isolation auto|fork|none|snapshot]\n"
            "            [--stats] [--junit-xml FILE] [--collect-only] [--python PATH]\n"
+           "            [--cov[=SOURCE]] [--cov-report TYPE] [--cov-context test]\n"
            "            [--version] [--help] [PYTEST-OPTION ...]\n"
            "       tach --doctor [--python PATH] [PATH|NODEID ...] [PYTEST-OPTION ...]";
 }
@@ -84,6 +85,32 @@ tach options:
                         (a directory named doctor: ./doctor)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
+
+coverage options (pytest-cov's, measured by tach itself):
+  --cov[=SOURCE]        measure line coverage of the .py files under SOURCE
+                        (a directory, relative to the project root;
+                        repeatable).  A bare --cov, or --cov=, measures the
+                        whole project root and wins over any SOURCE.  As in
+                        pytest-cov, `--cov DIR` also takes DIR as SOURCE.
+                        Each test's lines are recorded in its own isolated
+                        process; lines run while importing and collecting
+                        count once, as context "collection".  Files never
+                        imported show 0%.
+  --cov-report TYPE     what to report (repeatable; default: term):
+                          term          coverage.py's table after the
+                                        test report
+                          term-missing  the table with a Missing column
+                                        (line ranges never run)
+                          xml[:FILE]    Cobertura XML (default coverage.xml)
+                          json[:FILE]   coverage.py's JSON (coverage.json)
+                          lcov[:FILE]   LCOV tracefile, as bazel coverage
+                                        and genhtml read it (coverage.lcov)
+                        --cov-report= alone: no report.  Reports name
+                        files relative to the project root.  A report that
+                        cannot be written is a warning, not a failure.
+  --cov-context test    list in the JSON report, for every executed line,
+                        the tests (node ids) that ran it
+  --no-cov              measure nothing, whatever --cov says
 
 pytest options:
   Every other argument goes to pytest unchanged and in order, and pytest
