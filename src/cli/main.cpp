@@ -189,7 +189,9 @@ std::string junit_output(const Arguments &args, const Session &session, bool &ok
 
 int run(const Arguments &args) {
     const Clock::time_point start = Clock::now();
-    const CoveragePlan coverage = coverage_plan(args.coverage);
+    // --collect-only runs nothing, so it measures nothing (pytest-cov
+    // reports nothing then either).
+    const CoveragePlan coverage = args.collect_only ? CoveragePlan{} : coverage_plan(args.coverage);
     Session session;
     session.started = std::chrono::system_clock::now();
     session.maxfail = args.maxfail;
