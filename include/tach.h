@@ -197,7 +197,8 @@ typedef struct tach_init_options {
                                     $TACH_SHIM_DIR */
 
     /* --- Added with line coverage.  A caller compiled against the
-     * earlier layout passes the smaller size and gets coverage off. */
+     * earlier layout (ending at shim_path) passes that smaller size and
+     * gets coverage off; those are the two sizes this library accepts. */
     int coverage;                /* non-zero: record which lines of the
                                     measured files each test runs, and the
                                     lines run while collecting (see

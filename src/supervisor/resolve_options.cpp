@@ -16,14 +16,12 @@
 namespace tach {
 namespace {
 
-// The smallest struct a caller may pass: the first published layout.
-constexpr std::size_t kMinOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
-
-// Whether a caller's struct of `size` bytes holds the member at `offset`
-// of `member_size` bytes (later members keep their defaults otherwise).
-constexpr bool holds(std::size_t size, std::size_t offset, std::size_t member_size) {
-    return size >= offset + member_size;
-}
+// The layouts a caller may pass: the first published one (up to
+// shim_path) and the current one (with the coverage fields).  Any other
+// size is a caller that was not initialised with TACH_INIT_OPTIONS_INIT.
+constexpr std::size_t kFirstOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
+constexpr std::size_t kCoverageOptionsSize = sizeof(tach_init_options);
+static_assert(offsetof(tach_init_options, coverage) >= kFirstOptionsSize);
 
 bool is_directory(const std::string &path) {
     struct stat st;
@@ -37,7 +35,7 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         *message = "tach_init: options must not be NULL (use TACH_INIT_OPTIONS_INIT)";
         return TACH_EINVAL;
     }
-    if (opts->size < kMinOptionsSize || opts->size > sizeof(tach_init_options)) {
+    if (opts->size != kFirstOptionsSize && opts->size != kCoverageOptionsSize) {
         *message = "tach_init: options.size is " + std::to_string(opts->size) +
                    ", which this library (" TACH_VERSION_STRING ") does not know; initialise the "
                    "struct with TACH_INIT_OPTIONS_INIT or tach_init_options_init()";
@@ -93,13 +91,11 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
     }
     out->project_root = resolved;
 
-    // Coverage (added after the first layout: read only what the caller's
-    // struct holds).
-    const bool has_coverage = holds(opts->size, offsetof(tach_init_options, coverage), sizeof(int));
-    const bool has_sources =
-        holds(opts->size, offsetof(tach_init_options, ncoverage_sources), sizeof(std::size_t));
+    // Coverage (not in the first layout, whose callers get it off; the
+    // fields past their struct are never read).
+    const bool has_coverage = opts->size >= kCoverageOptionsSize;
     out->coverage = has_coverage && opts->coverage != 0;
-    if (has_sources && opts->ncoverage_sources > 0) {
+    if (has_coverage && opts->ncoverage_sources > 0) {
         if (!opts->coverage_sources) {
             *message = "tach_init: options.coverage_sources is NULL but options.ncoverage_sources is " +
                        std::to_string(opts->ncoverage_sources);
