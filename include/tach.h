@@ -220,8 +220,18 @@ typedef struct tach_init_options {
       0.0, NULL, NULL, 0, NULL, 0 }
 
 /* Fill *opts with the defaults (same as TACH_INIT_OPTIONS_INIT).  Returns
- * TACH_EINVAL if opts is NULL.  Thread-safe. */
+ * TACH_EINVAL if opts is NULL.  Thread-safe.
+ *
+ * The struct grew (coverage fields), and a function cannot know the size
+ * of its caller's struct.  So the exported symbol tach_init_options_init
+ * keeps filling the first layout only (up to shim_path, size set to that),
+ * as programs built against it expect; code compiled against this header
+ * calls tach_init_options_init_v2 through the macro below, which fills the
+ * whole current struct.  Callers that bind by name (dlsym, ctypes) pick
+ * the one matching the struct they declare. */
 TACH_API int tach_init_options_init(tach_init_options *opts);
+TACH_API int tach_init_options_init_v2(tach_init_options *opts);
+#define tach_init_options_init tach_init_options_init_v2
 
 /* Constructor.  Start a worker for the project, import pytest and the
  * project's conftest files, and collect the tests selected by opts->args.

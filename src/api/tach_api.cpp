@@ -1,5 +1,7 @@
 // The extern "C" entry points for engines.  Each one catches everything:
 // no C++ exception ever crosses the ABI.
+#include <cstddef>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -82,9 +84,21 @@ TACH_API const char *tach_isolation_name(tach_isolation isolation) {
     }
 }
 
-TACH_API int tach_init_options_init(tach_init_options *opts) {
+TACH_API int tach_init_options_init_v2(tach_init_options *opts) {
     if (!opts) return TACH_EINVAL;
     *opts = tach_init_options TACH_INIT_OPTIONS_INIT;
+    return TACH_OK;
+}
+
+// The symbol programs built before the coverage fields call: their struct
+// ends at shim_path, so only that much is written.
+#undef tach_init_options_init
+TACH_API int tach_init_options_init(tach_init_options *opts) {
+    if (!opts) return TACH_EINVAL;
+    constexpr std::size_t kFirstLayout = offsetof(tach_init_options, shim_path) + sizeof(const char *);
+    const tach_init_options defaults = TACH_INIT_OPTIONS_INIT;
+    std::memcpy(static_cast<void *>(opts), &defaults, kFirstLayout);
+    opts->size = kFirstLayout;
     return TACH_OK;
 }
 

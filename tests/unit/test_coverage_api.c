@@ -21,6 +21,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -339,6 +340,39 @@ static void test_coverage_old_options_size(void **state) {
     tach_shutdown(e);
 }
 
+/* The exported tach_init_options_init, as programs built before the
+ * coverage fields call it, writes the first layout only; the header's
+ * name (a macro for _v2) fills the whole struct. */
+static void test_coverage_options_initialisers(void **state) {
+    (void)state;
+    typedef int (*init_fn)(tach_init_options *);
+    init_fn old_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init");
+    init_fn v2_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v2");
+    assert_non_null(old_init);
+    assert_non_null(v2_init);
+    const size_t first_layout = offsetof(tach_init_options, shim_path) + sizeof(const char *);
+    unsigned char buf[sizeof(tach_init_options) + 32];
+    memset(buf, 0xab, sizeof buf);
+    assert_int_equal(old_init((tach_init_options *)buf), TACH_OK);
+    assert_int_equal(((tach_init_options *)buf)->size, first_layout);
+    for (size_t i = first_layout; i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
+    memset(buf, 0xab, sizeof buf);
+    assert_int_equal(v2_init((tach_init_options *)buf), TACH_OK);
+    tach_init_options *opts = (tach_init_options *)buf;
+    assert_int_equal(opts->size, sizeof(tach_init_options));
+    assert_int_equal(opts->coverage, 0);
+    assert_null(opts->coverage_sources);
+    assert_int_equal(opts->ncoverage_sources, 0);
+    for (size_t i = sizeof(tach_init_options); i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
+    tach_init_options via_macro;
+    memset(&via_macro, 0xab, sizeof via_macro);
+    assert_int_equal(tach_init_options_init(&via_macro), TACH_OK);
+    assert_int_equal(via_macro.size, sizeof(tach_init_options));
+    assert_int_equal(via_macro.coverage, 0);
+    assert_int_equal(old_init(NULL), TACH_EINVAL);
+    assert_int_equal(v2_init(NULL), TACH_EINVAL);
+}
+
 static void test_coverage_bad_arguments(void **state) {
     (void)state;
     tach_engine *e = NULL;
@@ -420,6 +454,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest off_tests[] = {
         cmocka_unit_test(test_coverage_off),
         cmocka_unit_test(test_coverage_old_options_size),
+        cmocka_unit_test(test_coverage_options_initialisers),
         cmocka_unit_test(test_coverage_bad_arguments),
         cmocka_unit_test(test_coverage_sources),
         cmocka_unit_test(test_coverage_crash_dropped),

@@ -84,8 +84,9 @@ def copy_fixture(parent, name):
 def run_tach(lib, root, isolation):
     """{nodeid: {path: set(lines)}} and the parsed JSON report."""
     opts = Options()
-    lib.tach_init_options_init(ctypes.byref(opts))
-    opts.size = ctypes.sizeof(Options)
+    # The _v2 initialiser fills the whole current struct (coverage fields).
+    lib.tach_init_options_init_v2(ctypes.byref(opts))
+    assert opts.size == ctypes.sizeof(Options), opts.size
     opts.project_root = root.encode()
     opts.isolation = ISOLATIONS[isolation]
     opts.coverage = 1
