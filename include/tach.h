@@ -461,7 +461,9 @@ typedef enum tach_coverage_format {
     TACH_COVERAGE_LCOV = 0,       /* LCOV tracefile (genhtml, bazel) */
     TACH_COVERAGE_COBERTURA = 1,  /* Cobertura XML, as `coverage xml` */
     TACH_COVERAGE_JSON = 2,       /* coverage.py's `coverage json` */
-    TACH_COVERAGE_TEXT = 3        /* coverage.py's terminal table */
+    TACH_COVERAGE_TEXT = 3,       /* coverage.py's terminal table */
+    TACH_COVERAGE_TEXT_MISSING = 4 /* the same with the Missing column
+                                      (coverage report -m, term-missing) */
 } tach_coverage_format;
 
 /* Write the line coverage accumulated by this engine so far — the lines run

@@ -79,7 +79,7 @@ tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
 // The term table with a Missing column.  tach.h has no name for it yet
 // (TACH_COVERAGE_TEXT_MISSING, rendered as coverage::Format::TextMissing,
 // is asked for); a library that rejects the value gets the plain table.
-constexpr auto kCoverageTextMissing = static_cast<tach_coverage_format>(4);
+constexpr auto kCoverageTextMissing = TACH_COVERAGE_TEXT_MISSING;
 
 // The table as text, through a temporary file.  "" and error set on failure.
 std::string coverage_table(tach::Engine &engine, bool missing, std::string &error) {

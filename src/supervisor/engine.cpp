@@ -507,6 +507,7 @@ int Engine::write_coverage(int format, const std::string &path, bool with_contex
     case TACH_COVERAGE_COBERTURA: fmt = coverage::Format::Cobertura; break;
     case TACH_COVERAGE_JSON: fmt = coverage::Format::Json; break;
     case TACH_COVERAGE_TEXT: fmt = coverage::Format::Text; break;
+    case TACH_COVERAGE_TEXT_MISSING: fmt = coverage::Format::TextMissing; break;
     default: return fail(TACH_EINVAL, "tach_coverage_write: unknown format " + std::to_string(format));
     }
     std::vector<protocol::FileStatements> statements;

@@ -43,6 +43,7 @@ the verification (a full compare after every restore) would dominate both.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -65,6 +66,40 @@ LAZY_MODULES = ("colorsys", "fractions", "wave", "sched", "graphlib", "mailbox",
                 "ftplib", "poplib", "imaplib", "smtplib", "xml.dom.minidom",
                 "netrc", "plistlib", "shelve", "configparser", "filecmp", "sqlite3",
                 "statistics", "zipapp", "tabnanny")
+
+
+_PROBE_CONFTEST = """\
+import json, os, sys
+
+def pytest_collection_finish(session):
+    with open(os.environ["SOAK_PROBE_OUT"], "w") as f:
+        json.dump(sorted(sys.modules), f)
+"""
+
+
+def lazy_modules(python, work, env):
+    """LAZY_MODULES less those this environment imports while collecting
+    (pytest plugins found here, e.g. pytest-cov, import some of them)."""
+    probe = os.path.join(work, "probe")
+    os.makedirs(probe)
+    with open(os.path.join(probe, "conftest.py"), "w") as f:
+        f.write(_PROBE_CONFTEST)
+    with open(os.path.join(probe, "test_probe.py"), "w") as f:
+        f.write("def test_probe():\n    pass\n")
+    out = os.path.join(work, "probe-modules.json")
+    probe_env = dict(env, SOAK_PROBE_OUT=out)
+    subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                   cwd=probe, env=probe_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=120)
+    try:
+        with open(out) as f:
+            loaded = set(json.load(f))
+    except (OSError, ValueError):
+        raise SoakError("could not learn which modules collection imports (probe failed)")
+    modules = tuple(m for m in LAZY_MODULES if m not in loaded)
+    if len(modules) < 3:
+        raise SoakError("collection here imports almost every module the soak imports lazily")
+    return modules
 
 
 class SoakError(Exception):
@@ -194,7 +229,7 @@ BODIES = {
 }
 
 
-def gen_test(pos, rss_at):
+def gen_test(pos, rss_at, lazy=LAZY_MODULES):
     kind = kind_of(pos)
     lines = []
     if kind == "xfail":
@@ -205,12 +240,12 @@ def gen_test(pos, rss_at):
     n = 500 + pos % 1000
     body = BODIES[kind].format(pos=pos, n=n, square_sum=sum(i * i for i in range(n)),
                                mb=2 + pos % 4,
-                               module=LAZY_MODULES[(pos // len(KINDS)) % len(LAZY_MODULES)])
+                               module=lazy[(pos // len(KINDS)) % len(lazy)])
     lines.append(body)
     return "".join(lines) + "\n\n"
 
 
-def generate(root, n, per_module, isolated):
+def generate(root, n, per_module, isolated, lazy=LAZY_MODULES):
     """Write the suite; return the expected outcome per JUnit name."""
     rss_at = set(rss_positions(n))
     with open(os.path.join(root, "pytest.ini"), "w") as f:
@@ -229,7 +264,7 @@ def generate(root, n, per_module, isolated):
         modname = "test_soak_%05d" % m
         parts = [MODULE_HEAD.format(first=first, last=last)]
         for pos in range(first, last + 1):
-            parts.append(gen_test(pos, rss_at))
+            parts.append(gen_test(pos, rss_at, lazy))
             expected["%s::%s" % (modname, test_name(pos))] = expected_outcome(pos)
         with open(os.path.join(root, modname + ".py"), "w") as f:
             f.write("".join(parts))
@@ -377,7 +412,8 @@ def main(argv=None):
             return SKIP
 
         isolated = args.isolation != "none"
-        expected = generate(suite, args.tests, args.per_module, isolated)
+        lazy = lazy_modules(args.python, work, env)
+        expected = generate(suite, args.tests, args.per_module, isolated, lazy)
         junit = os.path.join(work, "tach.xml")
         cmd = [tach, "--python", args.python, "--isolation", args.isolation,
                "--timeout", "%g" % args.timeout, "--stats", "--junit-xml", junit,
