@@ -395,7 +395,8 @@ TACH_API const char *tach_result_phase(const tach_result *result);
  * where a timed-out test was stuck).  A failing teardown's text is apart:
  * tach_result_teardown_longrepr. */
 TACH_API const char *tach_result_longrepr(const tach_result *result);
-/* One-line reason: the skip or xfail reason, or the exception line. */
+/* Short reason: the skip or xfail reason, or the exception's message as
+ * pytest's short summary shows it (an assertion's message may span lines). */
 TACH_API const char *tach_result_message(const tach_result *result);
 /* Output the test wrote to stdout / stderr, as pytest captured it (all
  * phases concatenated); for crashes, what the dying process wrote (in

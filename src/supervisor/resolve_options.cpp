@@ -12,6 +12,8 @@
 
 #include "supervisor/engine.hpp"
 #include "supervisor/install_paths.hpp"
+#include "supervisor/interpreter_version.hpp"
+#include "tach_paths.h"
 
 namespace tach {
 namespace {
@@ -120,6 +122,15 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         out->python = opts->python;
         if (out->python.empty() || access(out->python.c_str(), X_OK) != 0) {
             *message = "tach_init: interpreter " + out->python + " does not exist or is not executable";
+            return TACH_EINTERP;
+        }
+        // The worker embeds one libpython; another version's environment
+        // (its site-packages, compiled extensions) cannot run in it.
+        std::string version = interpreter_version(out->python);
+        if (!version.empty() && version != TACH_PYTHON_VERSION) {
+            *message = "tach_init: " + out->python + " is Python " + version + ", but this tach-worker embeds Python " +
+                       TACH_PYTHON_VERSION + "; use a build configured with -Dpython=" + out->python +
+                       " (or an interpreter/virtualenv of Python " TACH_PYTHON_VERSION ")";
             return TACH_EINTERP;
         }
     }

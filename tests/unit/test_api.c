@@ -459,6 +459,11 @@ static int setup_tmp_projects(void **state) {
     if (make_project("empty_shim", empty_shim) != 0) return -1;
     if (mkdir(tmp_path("empty_shim/tach_shim"), 0700) != 0) return -1;
     if (write_file(g_tmp, "not_a_directory", "plain file\n") != 0) return -1;
+    /* A virtualenv of another Python version: pyvenv.cfg says 3.99. */
+    static const char *const other_venv[] = {"pyvenv.cfg", "home = /usr/bin\nversion = 3.99.1\n", NULL};
+    if (make_project("other_venv", other_venv) != 0) return -1;
+    if (mkdir(tmp_path("other_venv/bin"), 0700) != 0) return -1;
+    if (symlink("/bin/true", tmp_path("other_venv/bin/python")) != 0) return -1;
     return 0;
 }
 
@@ -587,6 +592,9 @@ static void test_api_init_missing_python(void **state) {
     expect_init_failure(s, &opts, TACH_EINTERP, "/no/such/bin/python3");
     opts.python = "";
     expect_init_failure(s, &opts, TACH_EINTERP, NULL);
+    /* Another Python version than the worker embeds: refused, saying both. */
+    opts.python = tmp_path("other_venv/bin/python");
+    expect_init_failure(s, &opts, TACH_EINTERP, "is Python 3.99, but this tach-worker embeds Python");
 }
 
 static void test_api_init_bad_worker_path(void **state) {
