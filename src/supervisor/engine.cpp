@@ -101,8 +101,10 @@ int Engine::start_worker(protocol::Collected *collected) {
     if (got->status != TACH_OK) {
         std::string stderr_text = worker_->take_stderr();
         worker_.reset();
-        // pytest's own message already says everything for usage errors.
-        return fail(static_cast<int>(got->status), got->message);
+        // pytest's own message already says everything for usage errors;
+        // otherwise what the worker printed may say why.
+        int status = static_cast<int>(got->status);
+        return fail(status, status == TACH_ECOLLECT ? got->message : with_output(got->message, stderr_text));
     }
     *collected = std::move(*got);
     return TACH_OK;
