@@ -9,24 +9,6 @@ from tach_shim import fork_state
 from tach_shim.runner import Runner
 
 
-def _settle_basetemp(config):
-    """Create pytest's base temporary directory in the zygote, once.
-
-    pytest makes one numbered ``pytest-of-USER/pytest-N`` directory per
-    session, on first use, and prunes old ones.  Under tach every test
-    starts from the zygote, so without this each test would make (and
-    prune) a directory of its own: slow, and unlike pytest.  ``tmp_path``
-    directories are still unique per test: pytest numbers them by what is
-    on disk."""
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is None:
-        return
-    try:
-        factory.getbasetemp()
-    except Exception:
-        pass  # the first test that needs it will report the problem
-
-
 class TachPlugin:
     """Records collection errors; replaces pytest's run-test loop."""
 
@@ -66,6 +48,5 @@ class TachPlugin:
                                list(self._collect_errors), interrupts,
                                pytest.__version__, self._deselected)
         self.reported = True
-        _settle_basetemp(session.config)
         self._bridge.serve(Runner(self, session, items, self._bridge.TRACEBACK_FD))
         return True
