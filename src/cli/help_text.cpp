@@ -143,6 +143,31 @@ environment:
                         terminal's, or 80)
   NO_COLOR              never colour the output; FORCE_COLOR: always
   CI, BUILD_NUMBER      when set, short-summary messages are not trimmed
+
+Bazel (`bazel test` sets these; each counts only when set and non-empty):
+  XML_OUTPUT_FILE       write the JUnit XML report there (as --junit-xml;
+                        an explicit --junit-xml wins)
+  TESTBRIDGE_TEST_ONLY  --test_filter: a value that contains `::` or ends
+                        in .py is node ids / paths (comma-separated), added
+                        as positional arguments; any other value is
+                        passed to pytest as -k VALUE
+  TEST_TOTAL_SHARDS, TEST_SHARD_INDEX
+                        run only the collected tests whose index i (in
+                        collection order) has i % TOTAL == INDEX; the
+                        others count as deselected, and an empty shard
+                        exits 0.  Invalid values: usage error (exit 4)
+  TEST_SHARD_STATUS_FILE
+                        touched when sharding is in effect
+  TEST_PREMATURE_EXIT_FILE
+                        created at start, removed when tach exits on its
+                        own (whatever the exit code)
+  TEST_INFRASTRUCTURE_FAILURE_FILE
+                        the error message is written there when the engine
+                        cannot start (worker, interpreter or shim missing
+                        or failing) or fails during the run (exit code 3)
+  TEST_TMPDIR           the worker's TMPDIR, and pytest gets
+                        --basetemp=$TEST_TMPDIR/pytest (unless --basetemp
+                        is given)
 )HELP";
     return text;
 }

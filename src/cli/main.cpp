@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "bazel_env.hpp"
 #include "coverage_options.hpp"
 #include "doctor.hpp"
 #include "help_text.hpp"
@@ -187,7 +188,19 @@ std::string junit_output(const Arguments &args, const Session &session, bool &ok
     return ec ? args.junit_xml : absolute.lexically_normal().string();
 }
 
-int run(const Arguments &args) {
+// Bazel's TEST_INFRASTRUCTURE_FAILURE_FILE: the engine could not start or
+// the worker failed, as opposed to tests that failed.
+// tach_init reports a missing tach-worker or tach_shim as TACH_ENOTFOUND,
+// like a missing test path; for tach (and Bazel) that is the engine not
+// starting: exit code 3 and an infrastructure failure.
+bool infrastructure_failure(int status, const std::string &message) {
+    if (status == TACH_ENOTFOUND)
+        return message.find("worker executable") != std::string::npos ||
+               message.find("(tach_shim)") != std::string::npos;
+    return status == TACH_EWORKER || status == TACH_EINTERP || status == TACH_ERROR;
+}
+
+int run(const Arguments &args, const BazelEnv &bazel) {
     const Clock::time_point start = Clock::now();
     // --collect-only runs nothing, so it measures nothing (pytest-cov
     // reports nothing then either).
@@ -214,15 +227,29 @@ int run(const Arguments &args) {
             return kExitInterrupted;
         }
         print_init_error(error.what());
+        if (infrastructure_failure(error.code(), error.what())) {
+            write_text_file(bazel.infrastructure_file, error.what());
+            return kExitInternalError;
+        }
         return init_failure_exit_code(error.code());
     }
 
     session.python_version = engine.python_version();
     session.pytest_version = engine.pytest_version();
     session.collect_errors = engine.collect_errors();
-    const std::vector<std::string> nodeids = engine.tests();
+    const std::vector<std::string> all_nodeids = engine.tests();
+    // Bazel sharding: this shard's tests only; the others count as deselected.
+    const std::vector<std::string> nodeids = shard_tests(bazel, all_nodeids);
+    if (bazel.sharded())
+        touch_file(bazel.shard_status_file);
     session.collected = nodeids.size();
-    session.deselected = engine.deselected_count();
+    session.deselected = engine.deselected_count() + (all_nodeids.size() - nodeids.size());
+    // An empty shard of a suite that has tests is not "no tests collected".
+    const auto shard_exit = [&](int code) {
+        return code == kExitNoTestsCollected && bazel.sharded() && !all_nodeids.empty()
+                   ? kExitOk
+                   : code;
+    };
     const bool collection_interrupts = engine.collection_interrupts();
 
     if (args.collect_only) {
@@ -234,8 +261,9 @@ int run(const Arguments &args) {
             return kExitInternalError;
         if (collection_interrupts)
             return kExitInterrupted;
-        return nodeids.empty() && session.collect_errors.empty() ? kExitNoTestsCollected
-                                                                 : kExitOk;
+        return shard_exit(nodeids.empty() && session.collect_errors.empty()
+                              ? kExitNoTestsCollected
+                              : kExitOk);
     }
 
     // The golden image first, so that the header can say which isolation
@@ -277,13 +305,17 @@ int run(const Arguments &args) {
     bool junit_ok;
     const std::string junit_path = junit_output(args, session, junit_ok);
     report.finish(session, junit_path);
-    return junit_ok ? session_exit_code(session) : kExitInternalError;
+    if (session.stop == StopReason::InternalError)
+        write_text_file(bazel.infrastructure_file, session.internal_error);
+    return junit_ok ? shard_exit(session_exit_code(session)) : kExitInternalError;
 }
 
 } // namespace
 } // namespace tach_cli
 
-int main(int argc, char **argv) {
+namespace {
+
+int tach_main(int argc, char **argv) {
     using namespace tach_cli;
     Arguments args;
     try {
@@ -300,13 +332,38 @@ int main(int argc, char **argv) {
         std::printf("%s\n", version_text().c_str());
         return kExitOk;
     }
+    BazelEnv bazel;
+    try {
+        bazel = apply_bazel_env(args);
+    } catch (const UsageError &error) {
+        std::fprintf(stderr, "%s\ntach: error: %s\n", usage_line(), error.what());
+        return kExitUsageError;
+    }
+    // Bazel's private temp directory, for the worker's tempfile and tmp_path.
+    if (!bazel.test_tmpdir.empty())
+        setenv("TMPDIR", bazel.test_tmpdir.c_str(), 1);
     try {
         if (args.doctor)
             return run_doctor(args, init_options(args));
-        return run(args);
+        return run(args, bazel);
     } catch (const std::exception &error) {
         std::fflush(stdout);
         std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());
+        write_text_file(bazel.infrastructure_file, error.what());
         return kExitInternalError;
     }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // Bazel's TEST_PREMATURE_EXIT_FILE: there while tach runs, removed when
+    // it exits on its own (with whatever exit code); left behind if tach
+    // is killed.
+    const std::string premature = tach_cli::process_env("TEST_PREMATURE_EXIT_FILE");
+    tach_cli::touch_file(premature);
+    const int code = tach_main(argc, argv);
+    std::fflush(stdout);
+    tach_cli::remove_file(premature);
+    return code;
 }
