@@ -71,6 +71,14 @@ ReadFrame read_frame_blocking(int fd) {
     return out;
 }
 
+std::size_t read_frame_into(int fd, char *buf, std::size_t cap) {
+    unsigned char len_bytes[4];
+    if (read_exact(fd, reinterpret_cast<char *>(len_bytes), 4) != 1) return 0;
+    std::uint32_t len = le32(len_bytes);
+    if (len == 0 || len > cap) return 0;
+    return read_exact(fd, buf, len) == 1 ? len : 0;
+}
+
 std::optional<std::string> FrameSplitter::next() {
     if (malformed_ || buf_.size() < 4) return std::nullopt;
     std::uint32_t len = le32(reinterpret_cast<const unsigned char *>(buf_.data()));

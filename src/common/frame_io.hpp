@@ -24,6 +24,11 @@ struct ReadFrame {
 // Blocks until one whole frame has arrived (or EOF / an error).
 ReadFrame read_frame_blocking(int fd);
 
+// The same into a caller's buffer, allocating nothing (the snapshot runner
+// reads requests this way).  Returns the payload's size, or 0 on EOF, an
+// error or a payload larger than `cap`.
+std::size_t read_frame_into(int fd, char *buf, std::size_t cap);
+
 // Accumulates bytes as they arrive and cuts them into frame payloads.
 class FrameSplitter {
 public:

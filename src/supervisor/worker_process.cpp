@@ -28,12 +28,6 @@ constexpr int kChildTracebackFd = 4;
 
 }  // namespace
 
-double monotonic_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerProcess> *out,
                          std::string *error) {
     if (access(worker_path.c_str(), X_OK) != 0) {

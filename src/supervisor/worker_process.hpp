@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/monotonic_clock.hpp"
 #include "common/unique_fd.hpp"
 #include "supervisor/channel.hpp"
 
@@ -65,7 +66,5 @@ private:
     UniqueFd traceback_;
     std::string stderr_text_;
 };
-
-double monotonic_seconds();
 
 }  // namespace tach

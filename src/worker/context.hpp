@@ -11,7 +11,6 @@ namespace tach::worker {
 struct Context {
     int socket_fd = -1;     // the host's socketpair end
     int traceback_fd = -1;  // memfd the host reads a timed-out test's traceback from
-    std::uint32_t isolation = 0;  // tach_isolation, resolved by the host
     bool collected_sent = false;
     bool coverage = false;                      // trace lines (Init.coverage)
     std::vector<std::string> coverage_sources;  // absolute directories

@@ -14,18 +14,13 @@
 #include <cstring>
 
 #include "common/frame_io.hpp"
+#include "common/monotonic_clock.hpp"
 #include "common/protocol.hpp"
 #include "common/unique_fd.hpp"
 #include "worker/run_in_process.hpp"
 
 namespace tach::worker {
 namespace {
-
-double now_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 [[noreturn]] void child_main(PyObject *runner, const std::string &nodeid, int host_fd, int result_fd) {
     PyOS_AfterFork_Child();
@@ -108,7 +103,7 @@ int run_forked(PyObject *runner, const std::string &nodeid, int host_fd) {
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
     UniqueFd result_read(pipe_fds[0]), result_write(pipe_fds[1]);
 
-    double start = now_seconds();
+    double start = monotonic_seconds();
     PyOS_BeforeFork();
     pid_t pid = fork();
     if (pid == 0) child_main(runner, nodeid, host_fd, result_write.get());
@@ -135,7 +130,7 @@ int run_forked(PyObject *runner, const std::string &nodeid, int host_fd) {
     while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
     }
     Py_END_ALLOW_THREADS
-    double duration = now_seconds() - start;
+    double duration = monotonic_seconds() - start;
 
     FrameSplitter splitter;
     splitter.append(data);

@@ -143,7 +143,6 @@ int main(int argc, char **argv) {
     if (frame.status != ReadStatus::Ok) return 1;
     auto init = protocol::decode_init(frame.payload);
     if (!init) return send_collect_failure(socket_fd, TACH_EWORKER, "malformed Init message");
-    ctx.isolation = init->isolation;
     ctx.coverage = init->coverage != 0;
     ctx.coverage_sources = init->sources;
 

@@ -127,7 +127,6 @@ PyObject *init_shim_module() {
     PyObject *m = PyModule_Create(&kModule);
     if (!m) return nullptr;
     if (PyModule_AddIntConstant(m, "TRACEBACK_FD", context().traceback_fd) != 0 ||
-        PyModule_AddIntConstant(m, "ISOLATION", static_cast<long>(context().isolation)) != 0 ||
         PyModule_AddIntConstant(m, "COVERAGE", context().coverage ? 1 : 0) != 0) {
         Py_DECREF(m);
         return nullptr;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/frame_io.hpp"
+#include "common/monotonic_clock.hpp"
 #include "common/protocol.hpp"
 #include "restore/arena.hpp"
 #include "restore/children.hpp"
@@ -50,34 +51,9 @@ struct RunnerState {
 
 RunnerState *g_runner = nullptr;
 
-double now_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// Blocking read of exactly n bytes; false on EOF or error.  No allocation.
-bool read_exact(int fd, char *out, std::size_t n) {
-    std::size_t got = 0;
-    while (got < n) {
-        ssize_t r = ::read(fd, out + got, n - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        got += static_cast<std::size_t>(r);
-    }
-    return true;
-}
-
 // Reads one request frame into the arena buffer; returns its payload size
 // or 0 on EOF / error / oversize.
-std::size_t read_request(int fd) {
-    unsigned char len_bytes[4];
-    if (!read_exact(fd, reinterpret_cast<char *>(len_bytes), 4)) return 0;
-    std::uint32_t len = static_cast<std::uint32_t>(len_bytes[0]) | static_cast<std::uint32_t>(len_bytes[1]) << 8 |
-                        static_cast<std::uint32_t>(len_bytes[2]) << 16 | static_cast<std::uint32_t>(len_bytes[3]) << 24;
-    if (len == 0 || len > kRequestBytes) return 0;
-    return read_exact(fd, g_runner->request, len) ? len : 0;
-}
+std::size_t read_request(int fd) { return read_frame_into(fd, g_runner->request, kRequestBytes); }
 
 void send_frame(int fd, const char *buf, std::size_t len) {
     if (len == 0 || write_all(fd, std::string_view(buf, len)) != 0) _exit(2);
@@ -109,7 +85,7 @@ void serve_one_test(PyObject *runner, int fd, std::size_t request_len) {
 // another: kernel objects before memory (their syscalls may touch libc's
 // memory), memory, then the signal mask last.
 void restore_and_report(int fd) {
-    double start = now_seconds();
+    double start = monotonic_seconds();
     restore::RestoreError err;
     restore::MemoryStats stats;
     int stack_marker = 0;
@@ -139,7 +115,7 @@ void restore_and_report(int fd) {
     ++s.restores;
     char buf[256];
     send_frame(fd, buf, protocol::encode_restored_into(buf, sizeof buf, TACH_OK, stats.pages_copied,
-                                                        now_seconds() - start, ""));
+                                                        monotonic_seconds() - start, ""));
 }
 
 [[noreturn]] void runner_main(PyObject *runner, int fd) {
