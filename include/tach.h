@@ -213,25 +213,46 @@ typedef struct tach_init_options {
                                     measured unless a source lies inside
                                     them. */
     size_t ncoverage_sources;    /* number of entries in coverage_sources */
+
+    /* --- Added with resource limits, the sandbox and the debugger relay
+     * (the third layout).  Callers of an earlier layout get the defaults. */
+    uint64_t max_worker_memory;  /* bytes of address space each worker
+                                    process may use (RLIMIT_AS); a test over
+                                    it fails to allocate (MemoryError) or is
+                                    killed, and is reported, instead of
+                                    exhausting the machine.  0: no limit. */
+    int sandbox;                 /* non-zero: run the worker in new user,
+                                    mount and network namespaces (loopback
+                                    only, project tree read-only).
+                                    tach_init returns TACH_EUNSUPPORTED
+                                    where the kernel does not allow it; it
+                                    never runs unsandboxed instead. */
+    int debugger;                /* non-zero: breakpoint() and pdb inside a
+                                    test talk to the calling process's
+                                    stdin/stdout, relayed by the engine
+                                    while tach_run_test runs.  Default 0:
+                                    a test that reads stdin gets EOF. */
 } tach_init_options;
 
 #define TACH_INIT_OPTIONS_INIT \
     { sizeof(tach_init_options), NULL, NULL, 0, NULL, TACH_ISOLATION_AUTO, \
-      0.0, NULL, NULL, 0, NULL, 0 }
+      0.0, NULL, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /* Fill *opts with the defaults (same as TACH_INIT_OPTIONS_INIT).  Returns
  * TACH_EINVAL if opts is NULL.  Thread-safe.
  *
- * The struct grew (coverage fields), and a function cannot know the size
- * of its caller's struct.  So the exported symbol tach_init_options_init
- * keeps filling the first layout only (up to shim_path, size set to that),
- * as programs built against it expect; code compiled against this header
- * calls tach_init_options_init_v2 through the macro below, which fills the
- * whole current struct.  Callers that bind by name (dlsym, ctypes) pick
- * the one matching the struct they declare. */
+ * The struct grew twice, and a function cannot know the size of its
+ * caller's struct.  So each exported initialiser keeps filling the layout
+ * it was published with, as programs built against it expect:
+ * tach_init_options_init the first (up to shim_path), _v2 the second (up
+ * to ncoverage_sources), _v3 the whole current struct.  Code compiled
+ * against this header calls _v3 through the macro below.  Callers that
+ * bind by name (dlsym, ctypes) pick the one matching the struct they
+ * declare. */
 TACH_API int tach_init_options_init(tach_init_options *opts);
 TACH_API int tach_init_options_init_v2(tach_init_options *opts);
-#define tach_init_options_init tach_init_options_init_v2
+TACH_API int tach_init_options_init_v3(tach_init_options *opts);
+#define tach_init_options_init tach_init_options_init_v3
 
 /* Constructor.  Start a worker for the project, import pytest and the
  * project's conftest files, and collect the tests selected by opts->args.

@@ -84,9 +84,20 @@ TACH_API const char *tach_isolation_name(tach_isolation isolation) {
     }
 }
 
-TACH_API int tach_init_options_init_v2(tach_init_options *opts) {
+TACH_API int tach_init_options_init_v3(tach_init_options *opts) {
     if (!opts) return TACH_EINVAL;
     *opts = tach_init_options TACH_INIT_OPTIONS_INIT;
+    return TACH_OK;
+}
+
+// The symbol programs built with the coverage fields (second layout)
+// call: their struct ends at ncoverage_sources.
+TACH_API int tach_init_options_init_v2(tach_init_options *opts) {
+    if (!opts) return TACH_EINVAL;
+    constexpr std::size_t kSecondLayout = offsetof(tach_init_options, ncoverage_sources) + sizeof(std::size_t);
+    tach_init_options defaults = TACH_INIT_OPTIONS_INIT;
+    defaults.size = kSecondLayout;
+    std::memcpy(static_cast<void *>(opts), &defaults, kSecondLayout);
     return TACH_OK;
 }
 

@@ -41,6 +41,9 @@ struct EngineOptions {
     std::string shim_dir;
     bool coverage = false;
     std::vector<std::string> coverage_sources;  // absolute; the root by default
+    std::uint64_t max_worker_memory = 0;        // bytes (RLIMIT_AS); 0 = none
+    bool sandbox = false;
+    bool debugger = false;
 };
 
 // Turns the C options into EngineOptions: validates, resolves defaults and

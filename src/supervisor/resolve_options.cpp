@@ -22,8 +22,10 @@ namespace {
 // shim_path) and the current one (with the coverage fields).  Any other
 // size is a caller that was not initialised with TACH_INIT_OPTIONS_INIT.
 constexpr std::size_t kFirstOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
-constexpr std::size_t kCoverageOptionsSize = sizeof(tach_init_options);
+constexpr std::size_t kCoverageOptionsSize = offsetof(tach_init_options, ncoverage_sources) + sizeof(std::size_t);
+constexpr std::size_t kThirdOptionsSize = sizeof(tach_init_options);
 static_assert(offsetof(tach_init_options, coverage) >= kFirstOptionsSize);
+static_assert(offsetof(tach_init_options, max_worker_memory) >= kCoverageOptionsSize);
 
 bool is_directory(const std::string &path) {
     struct stat st;
@@ -37,7 +39,7 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         *message = "tach_init: options must not be NULL (use TACH_INIT_OPTIONS_INIT)";
         return TACH_EINVAL;
     }
-    if (opts->size != kFirstOptionsSize && opts->size != kCoverageOptionsSize) {
+    if (opts->size != kFirstOptionsSize && opts->size != kCoverageOptionsSize && opts->size != kThirdOptionsSize) {
         *message = "tach_init: options.size is " + std::to_string(opts->size) +
                    ", which this library (" TACH_VERSION_STRING ") does not know; initialise the "
                    "struct with TACH_INIT_OPTIONS_INIT or tach_init_options_init()";
@@ -117,6 +119,25 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         }
     }
     if (out->coverage && out->coverage_sources.empty()) out->coverage_sources.push_back(out->project_root);
+
+    // Resource limits, sandbox, debugger (third layout).
+    if (opts->size >= kThirdOptionsSize) {
+        out->max_worker_memory = opts->max_worker_memory;
+        out->sandbox = opts->sandbox != 0;
+        out->debugger = opts->debugger != 0;
+    }
+    if (out->max_worker_memory != 0) {
+        *message = "tach_init: options.max_worker_memory is not supported by this build yet";
+        return TACH_EUNSUPPORTED;
+    }
+    if (out->sandbox) {
+        *message = "tach_init: options.sandbox is not supported by this build yet";
+        return TACH_EUNSUPPORTED;
+    }
+    if (out->debugger) {
+        *message = "tach_init: options.debugger is not supported by this build yet";
+        return TACH_EUNSUPPORTED;
+    }
 
     if (opts->python) {
         out->python = opts->python;

@@ -348,8 +348,11 @@ static void test_coverage_options_initialisers(void **state) {
     typedef int (*init_fn)(tach_init_options *);
     init_fn old_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init");
     init_fn v2_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v2");
+    init_fn v3_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v3");
     assert_non_null(old_init);
     assert_non_null(v2_init);
+    assert_non_null(v3_init);
+    const size_t second_layout = offsetof(tach_init_options, ncoverage_sources) + sizeof(size_t);
     const size_t first_layout = offsetof(tach_init_options, shim_path) + sizeof(const char *);
     unsigned char buf[sizeof(tach_init_options) + 32];
     memset(buf, 0xab, sizeof buf);
@@ -359,10 +362,17 @@ static void test_coverage_options_initialisers(void **state) {
     memset(buf, 0xab, sizeof buf);
     assert_int_equal(v2_init((tach_init_options *)buf), TACH_OK);
     tach_init_options *opts = (tach_init_options *)buf;
-    assert_int_equal(opts->size, sizeof(tach_init_options));
+    assert_int_equal(opts->size, second_layout);
     assert_int_equal(opts->coverage, 0);
     assert_null(opts->coverage_sources);
     assert_int_equal(opts->ncoverage_sources, 0);
+    for (size_t i = second_layout; i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
+    memset(buf, 0xab, sizeof buf);
+    assert_int_equal(v3_init((tach_init_options *)buf), TACH_OK);
+    assert_int_equal(opts->size, sizeof(tach_init_options));
+    assert_int_equal(opts->max_worker_memory, 0);
+    assert_int_equal(opts->sandbox, 0);
+    assert_int_equal(opts->debugger, 0);
     for (size_t i = sizeof(tach_init_options); i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
     tach_init_options via_macro;
     memset(&via_macro, 0xab, sizeof via_macro);
@@ -371,6 +381,7 @@ static void test_coverage_options_initialisers(void **state) {
     assert_int_equal(via_macro.coverage, 0);
     assert_int_equal(old_init(NULL), TACH_EINVAL);
     assert_int_equal(v2_init(NULL), TACH_EINVAL);
+    assert_int_equal(v3_init(NULL), TACH_EINVAL);
 }
 
 static void test_coverage_bad_arguments(void **state) {

@@ -87,7 +87,7 @@ def copy_fixture(parent, name):
 def run_tach(lib, root, isolation):
     """{nodeid: {path: set(lines)}} and the parsed JSON report."""
     opts = Options()
-    # The _v2 initialiser fills the whole current struct (coverage fields).
+    # This struct is the second layout (up to the coverage fields), which _v2 fills.
     lib.tach_init_options_init_v2(ctypes.byref(opts))
     assert opts.size == ctypes.sizeof(Options), opts.size
     opts.project_root = root.encode()
