@@ -168,6 +168,15 @@ Bazel (`bazel test` sets these; each counts only when set and non-empty):
   TEST_TMPDIR           the worker's TMPDIR, and pytest gets
                         --basetemp=$TEST_TMPDIR/pytest (unless --basetemp
                         is given)
+  TEST_UNDECLARED_OUTPUTS_DIR
+                        tach-report.json (every test's outcome) goes there,
+                        and with coverage on tach-coverage-contexts.json
+                        (coverage.py JSON, the tests that ran each line)
+  COVERAGE_DIR, COVERAGE_OUTPUT_FILE, COVERAGE_MANIFEST
+                        `bazel coverage`: coverage on (unless --no-cov),
+                        no table; LCOV of the manifest's files (named as
+                        there) in $COVERAGE_DIR/tach_lcov.dat and
+                        $COVERAGE_OUTPUT_FILE
 )HELP";
     return text;
 }

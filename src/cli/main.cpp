@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "bazel_artifacts.hpp"
 #include "bazel_env.hpp"
 #include "coverage_options.hpp"
 #include "doctor.hpp"
@@ -307,7 +308,10 @@ int run(const Arguments &args, const BazelEnv &bazel) {
     report.finish(session, junit_path);
     if (session.stop == StopReason::InternalError)
         write_text_file(bazel.infrastructure_file, session.internal_error);
-    return junit_ok ? shard_exit(session_exit_code(session)) : kExitInternalError;
+    const int exit_code = junit_ok ? shard_exit(session_exit_code(session)) : kExitInternalError;
+    if (!interrupt_requested())
+        write_bazel_artifacts(engine, bazel, coverage.enabled, session, exit_code);
+    return exit_code;
 }
 
 } // namespace
@@ -339,6 +343,7 @@ int tach_main(int argc, char **argv) {
         std::fprintf(stderr, "%s\ntach: error: %s\n", usage_line(), error.what());
         return kExitUsageError;
     }
+    choose_bazel_coverage_sources(bazel, args);
     // Bazel's private temp directory, for the worker's tempfile and tmp_path.
     if (!bazel.test_tmpdir.empty())
         setenv("TMPDIR", bazel.test_tmpdir.c_str(), 1);
