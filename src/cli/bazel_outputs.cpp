@@ -156,12 +156,13 @@ std::string lcov_for_bazel(std::string_view lcov, const std::vector<std::string>
             name_of.emplace(resolved, entry);
     }
     std::string out;
+    std::string pending; // TN: and anything else before a record's SF:
     std::string record;
     bool keep = false;
     bool in_record = false;
     while (!lcov.empty()) {
         const std::string_view line = next_line(lcov);
-        if (line.rfind("SF:", 0) == 0) {
+        if (!in_record && line.rfind("SF:", 0) == 0) {
             const std::string path(line.substr(3));
             std::string name;
             if (entries.empty())
@@ -171,11 +172,12 @@ std::string lcov_for_bazel(std::string_view lcov, const std::vector<std::string>
                 name = it->second;
             keep = !name.empty();
             in_record = true;
-            record = "SF:" + name + "\n";
+            record = pending + "SF:" + name + "\n";
+            pending.clear();
             continue;
         }
         if (!in_record) {
-            out += std::string(line) + "\n"; // TN: and anything before a record
+            pending += std::string(line) + "\n";
             continue;
         }
         record += std::string(line) + "\n";
@@ -186,6 +188,7 @@ std::string lcov_for_bazel(std::string_view lcov, const std::vector<std::string>
             in_record = false;
         }
     }
+    out += pending;
     return out;
 }
 

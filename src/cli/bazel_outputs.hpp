@@ -31,7 +31,8 @@ std::vector<std::string> manifest_entries(std::string_view text);
 // Rewrite an LCOV tracefile for Bazel.  resolve(path) gives the canonical
 // absolute path of a manifest entry ("" when it does not exist); a record
 // (SF: ... end_of_record) whose SF is an entry, or the resolution of one,
-// is kept under the entry's name, every other record is dropped.  With no
+// is kept under the entry's name, every other record (with the TN: line
+// before it) is dropped.  With no
 // entries at all every record is kept, its SF made relative to `root`
 // when it lies under it.
 std::string lcov_for_bazel(std::string_view lcov, const std::vector<std::string> &entries,

@@ -1074,7 +1074,7 @@ void test_bazel_outputs() {
     };
     // Only the manifest's files, named as the manifest names them.
     CHECK_EQ(lcov_for_bazel(lcov, {"pkg/a.py", "pkg/missing.py"}, resolve, "/run/ws"),
-             "TN:\nSF:pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\nTN:\nTN:\n");
+             "TN:\nSF:pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\n");
     // No manifest: everything, relative to the root where under it.
     CHECK_EQ(lcov_for_bazel(lcov, {}, resolve, "/real/ws"),
              "TN:\nSF:pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\n"

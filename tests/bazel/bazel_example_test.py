@@ -13,6 +13,10 @@ temporary), then checks:
   - shard_count = 2: each shard's test.xml holds a non-empty part of the
     tests, the parts are disjoint and together are all of them;
   - the undeclared outputs (test.outputs/outputs.zip) hold tach-report.json;
+  - `bazel coverage //:calc_test` passes and bazel-testlogs/calc_test/
+    coverage.dat (made by the offline stand-in merger from the LCOV tach
+    wrote into COVERAGE_DIR) names the library's files as the manifest
+    does, with the lines the tests ran; outputs.zip holds the contexts JSON;
   - //:failing_test fails, its XML has the failing test as a failure;
   - --test_filter with a node id selects that test (and so passes).
 
@@ -166,6 +170,28 @@ def run_checks(bazel_exe, tach, src, tmp):
             report = json.loads(z.read("tach-report.json")) if "tach-report.json" in names else {}
         check(sorted(t["nodeid"] for t in report.get("tests", [])) == sorted(nodeids),
               "outputs.zip: tach-report.json lists the tests (%s)" % names)
+
+    # bazel coverage: tach's LCOV, through the (stand-in) merger, in
+    # bazel-testlogs/calc_test/coverage.dat; the contexts JSON beside the report.
+    rc, out = bazel("coverage", "//:calc_test")
+    check(rc == 0, "bazel coverage //:calc_test passes (exit %d)" % rc)
+    dat = os.path.join(testlogs, "calc_test", "coverage.dat")
+    text = open(dat).read() if os.path.isfile(dat) else ""
+    sources = [l[3:] for l in text.splitlines() if l.startswith("SF:")]
+    check(sources == ["calc/__init__.py", "calc/ops.py"],
+          "coverage.dat: the library's files as the manifest names them, not the tests (%s)"
+          % sources)
+    ops = text.split("SF:calc/ops.py\n", 1)[-1].split("end_of_record", 1)[0]
+    hits = dict(tuple(map(int, l[3:].split(",")[:2])) for l in ops.splitlines()
+                if l.startswith("DA:"))
+    # ops.py: line 2 `return a + b` (3 calls), line 7 `raise ZeroDivisionError`.
+    check(hits.get(2, 0) >= 3 and hits.get(7, 0) >= 1,
+          "coverage.dat: calc/ops.py lines 2 and 7 hit (%s)" % sorted(hits.items()))
+    if os.path.isfile(outputs):
+        with zipfile.ZipFile(outputs) as z:
+            names = z.namelist()
+        check("tach-coverage-contexts.json" in names,
+              "outputs.zip: tach-coverage-contexts.json under coverage (%s)" % names)
 
     rc, out = bazel("test", "//:failing_test")
     check(rc != 0, "bazel test //:failing_test fails (exit %d)" % rc)

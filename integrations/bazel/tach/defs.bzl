@@ -112,6 +112,14 @@ tach_test = rule(
         "tach_args": attr.string_list(
             doc = "Arguments for tach before the test paths (`args` works too).",
         ),
+        # `bazel coverage` runs this after the test (collect_coverage.sh's
+        # LCOV_MERGER): it merges the tach_lcov.dat tach wrote.
+        "_lcov_merger": attr.label(
+            # (Bazel 4 has no configuration_field for --coverage_output_generator.)
+            default = "@bazel_tools//tools/test:lcov_merger",
+            executable = True,
+            cfg = "host",
+        ),
         "tach": attr.label(
             executable = True,
             cfg = "target",
