@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Run an API example that prints "OUTCOME NODEID" per test and "tests: N"
-for the demo suite (examples/demo), and check what it printed against the
+"""Run an API example that prints "OUTCOME [SECONDSs] NODEID ..." per test
+and "tests: N" or "collected N tests" for the demo suite (examples/demo),
+and check what it printed against the
 outcomes the demo is known to produce (the same as plain pytest: 2 failed,
 17 passed, 1 skipped, 1 xfailed).
 
@@ -8,6 +9,7 @@ outcomes the demo is known to produce (the same as plain pytest: 2 failed,
 
 Exit status 0 when the output matches, 1 otherwise (the output is shown).
 """
+import re
 import subprocess
 import sys
 
@@ -29,14 +31,18 @@ def main(argv):
                           universal_newlines=True, timeout=300)
     print(proc.stdout, end="")
     seen = {}
+    line_re = re.compile(r"^(passed|failed|skipped|xfailed|xpassed|error|crashed|timeout)"
+                         r"\s+(?:\d+\.\d+s\s+)?(\S+::\S+)")
     for line in proc.stdout.splitlines():
-        outcome, _, nodeid = line.partition(" ")
-        if "::" in nodeid:
-            seen[nodeid] = outcome
+        match = line_re.match(line)
+        if match:
+            seen[match.group(2)] = match.group(1)
     problems = []
     if proc.returncode != 0:
         problems.append("exit status %d" % proc.returncode)
-    if len(seen) != DEMO_TEST_COUNT or "tests: %d" % DEMO_TEST_COUNT not in proc.stdout:
+    counted = ("tests: %d" % DEMO_TEST_COUNT in proc.stdout
+               or "collected %d tests" % DEMO_TEST_COUNT in proc.stdout)
+    if len(seen) != DEMO_TEST_COUNT or not counted:
         problems.append("%d tests reported, expected %d" % (len(seen), DEMO_TEST_COUNT))
     for nodeid, outcome in sorted(seen.items()):
         want = NOT_PASSED.get(nodeid, "passed")
