@@ -23,6 +23,7 @@
 #include "summary.hpp"
 #include "terminal_report.hpp"
 #include "terminal_writer.hpp"
+#include "watch/watch_mode.hpp"
 #include "tach.hpp"
 
 namespace tach_cli {
@@ -345,6 +346,16 @@ int tach_main(int argc, char **argv) {
     try {
         if (args.doctor)
             return run_doctor(args, init_options(args));
+        if (args.watch)
+            return watch::run_watch(args, [&bazel](const Arguments &current) -> int {
+                try {
+                    return run(current, bazel);
+                } catch (const std::exception &error) {
+                    std::fflush(stdout);
+                    std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());
+                    return kExitInternalError;
+                }
+            });
         return run(args, bazel);
     } catch (const std::exception &error) {
         std::fflush(stdout);
