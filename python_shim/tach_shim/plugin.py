@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from tach_shim import django_setup, fork_state
+from tach_shim import debug_relay, django_setup, fork_state
 from tach_shim.runner import Runner
 
 
@@ -28,6 +28,7 @@ class TachPlugin:
     def pytest_configure(self, config):
         # Again, in case a conftest set DJANGO_SETTINGS_MODULE itself.
         django_setup.setup_if_configured()
+        debug_relay.install(config)
         fork_state.install()
         # A timed-out test gets SIGUSR2 from the host before SIGKILL: dump
         # every thread's stack where the host can read it.

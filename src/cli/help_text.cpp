@@ -91,6 +91,10 @@ tach options:
                         test files (test_*.py, *_test.py) changed, else
                         everything.  Ctrl-C while waiting exits 0
                         (docs/watch.md)
+  --pdb                 on a failure or error, pytest's post-mortem pdb at
+                        this terminal (relayed from the worker); breakpoint()
+                        in a test also reaches the terminal whenever stdin
+                        and stdout are terminals (docs/debugging.md)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
 
