@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential meson ninja-build pkg-config
   python3 python3-dev python3-pytest python3-coverage
+  python3-django  # tests/suites/django_project (Django warm-up)
   libmimalloc-dev libcmocka-dev
   lcov
   binutils  # nm/readelf for the export check

@@ -69,7 +69,10 @@ void Engine::discard_worker() { worker_.reset(); }
 
 int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
-    if (WorkerProcess::start(options_.worker_path, &worker_, &error) != 0) return fail(TACH_EWORKER, error);
+    WorkerExtras extras;
+    extras.debugger = options_.debugger;
+    if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
+        return fail(TACH_EWORKER, error);
 
     std::string payload;
     auto event = worker_->next_frame(monotonic_seconds() + kHelloSeconds, &payload);
@@ -298,6 +301,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
     const bool in_runner = effective_ == TACH_ISOLATION_SNAPSHOT;
     Channel &channel = in_runner ? *runner_ : worker_->control();
     worker_->take_stderr();  // only this test's output counts
+    worker_->end_debug_session();
     protocol::Run request{nodeid, static_cast<std::uint32_t>(effective_)};
     if (channel.send(protocol::encode(request)) != 0) {
         if (in_runner) {
@@ -363,6 +367,12 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
             break;  // anything else is a protocol violation
         }
         if (event == WorkerProcess::Event::Timeout) {
+            if (stage == Stage::Running && worker_->debug_session_active()) {
+                // The test entered the debugger: someone is (or was) at its
+                // prompt, so its time limit no longer applies.
+                deadline = -1;
+                continue;
+            }
             if (stage == Stage::Running) {
                 ::kill(test_pid, SIGUSR2);
                 stage = Stage::Dumping;

@@ -16,11 +16,19 @@
 
 namespace tach {
 
+// What a worker is started with beyond the basics.
+struct WorkerExtras {
+    // A debug socket (the worker's fd 5, $TACH_DEBUG_FD): pdb in a test
+    // talks over it, and WorkerProcess::next_frame() relays it to this
+    // process's stdin/stdout (docs/debugging.md).
+    bool debugger = false;
+};
+
 class WorkerProcess {
 public:
     // Spawns `worker_path`.  Returns 0, or an errno value with *error set.
     static int start(const std::string &worker_path, std::optional<WorkerProcess> *out,
-                     std::string *error);
+                     std::string *error, const WorkerExtras &extras = WorkerExtras());
 
     WorkerProcess(WorkerProcess &&) noexcept;
     WorkerProcess &operator=(WorkerProcess &&) = delete;
@@ -40,6 +48,12 @@ public:
     Event next_frame(double deadline, std::string *payload) { return next_frame(control_, deadline, payload); }
     Channel &control() { return control_; }
 
+    // Debugger relay: true once the current test's debugger has written to
+    // the terminal (stdin is relayed from then on, and the engine lifts the
+    // test's timeout); reset before each test.
+    bool debug_session_active() const { return debug_active_; }
+    void end_debug_session() { debug_active_ = false; }
+
     // What the worker wrote to stderr since the last call (bounded).
     std::string take_stderr();
     // The traceback file's current content.
@@ -56,6 +70,10 @@ public:
 private:
     explicit WorkerProcess(UniqueFd control) : control_(std::move(control)) {}
     void drain_stderr();
+    // Moves what the worker's debugger wrote to our stdout, and (while a
+    // session is active) what the user typed to the debugger.
+    void relay_debug_output();
+    void relay_debug_input();
     int reap(bool block);
 
     pid_t pid_ = -1;
@@ -64,6 +82,9 @@ private:
     Channel control_;
     UniqueFd stderr_;
     UniqueFd traceback_;
+    UniqueFd debug_;
+    bool debug_active_ = false;
+    bool stdin_done_ = false;
     std::string stderr_text_;
 };
 
