@@ -69,7 +69,7 @@ void Engine::discard_worker() { worker_.reset(); }
 
 int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
-    if (WorkerProcess::start(options_.worker_path, &worker_, &error) != 0) return fail(TACH_EWORKER, error);
+    if (WorkerProcess::start(options_.worker_path, options_.max_worker_memory, &worker_, &error) != 0) return fail(TACH_EWORKER, error);
 
     std::string payload;
     auto event = worker_->next_frame(monotonic_seconds() + kHelloSeconds, &payload);
@@ -534,7 +534,7 @@ int Engine::write_coverage(int format, const std::string &path, bool with_contex
     }
     std::string text = coverage::render(data, fmt, with_contexts);
 
-    FILE *out = std::fopen(path.c_str(), "wb");
+    FILE *out = std::fopen(path.c_str(), "wbe");
     if (!out) return fail(TACH_ERROR, "tach_coverage_write: cannot create " + path + ": " + std::strerror(errno));
     bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
     int write_errno = errno;

@@ -28,8 +28,8 @@ constexpr int kChildTracebackFd = 4;
 
 }  // namespace
 
-int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerProcess> *out,
-                         std::string *error) {
+int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memory,
+                         std::optional<WorkerProcess> *out, std::string *error) {
     if (access(worker_path.c_str(), X_OK) != 0) {
         int err = errno;
         *error = "worker executable " + worker_path + " is not usable: " + std::strerror(err);
@@ -60,6 +60,10 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     req.path = worker_path;
     req.argv = {worker_path, "--socket-fd", std::to_string(kChildSocketFd), "--traceback-fd",
                 std::to_string(kChildTracebackFd), "--host-pid", std::to_string(getpid())};
+    if (max_memory != 0) {
+        req.argv.push_back("--max-memory");
+        req.argv.push_back(std::to_string(max_memory));
+    }
     req.fds = {{worker_end.get(), kChildSocketFd}, {traceback.get(), kChildTracebackFd}};
     req.stderr_fd = err_write.get();
     // Every symbol bound at load time, in every library and extension the

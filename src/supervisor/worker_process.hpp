@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +19,11 @@ namespace tach {
 
 class WorkerProcess {
 public:
-    // Spawns `worker_path`.  Returns 0, or an errno value with *error set.
-    static int start(const std::string &worker_path, std::optional<WorkerProcess> *out,
-                     std::string *error);
+    // Spawns `worker_path`; `max_memory` bytes (0: none) become the
+    // worker's RLIMIT_AS (see worker/memory_limit.hpp).  Returns 0, or an
+    // errno value with *error set.
+    static int start(const std::string &worker_path, std::uint64_t max_memory,
+                     std::optional<WorkerProcess> *out, std::string *error);
 
     WorkerProcess(WorkerProcess &&) noexcept;
     WorkerProcess &operator=(WorkerProcess &&) = delete;

@@ -26,6 +26,7 @@
 #include "restore/threads.hpp"
 #include "tach.h"
 #include "worker/context.hpp"
+#include "worker/memory_limit.hpp"
 #include "worker/run_in_process.hpp"
 
 namespace tach::worker {
@@ -35,6 +36,8 @@ namespace {
 // with MAP_NORESERVE: only what is touched costs memory.
 constexpr std::size_t kArenaBytes = std::size_t{16} << 30;
 constexpr std::size_t kRequestBytes = 1 << 20;
+static_assert(kArenaBytes + (std::size_t{64} << 20) <= kRunnerHeadroom,
+              "a memory-limited runner must have room for its arena");
 
 // Everything the runner must remember across restores.  It lives in the
 // arena, which restore never touches; the pointer to it is set before the
@@ -120,6 +123,7 @@ void restore_and_report(int fd) {
 
 [[noreturn]] void runner_main(PyObject *runner, int fd) {
     restore::Arena arena;
+    if (!widen_memory_limit_for_runner()) fail_and_exit(fd, "cannot widen the memory limit for the arena", errno);
     if (!arena.reserve(kArenaBytes)) fail_and_exit(fd, "cannot reserve the engine arena", errno);
     g_runner = arena.allocate_array<RunnerState>(1);
     RunnerState &s = *g_runner;
