@@ -201,6 +201,11 @@ public:
         timeout_ = seconds;
         return *this;
     }
+    /* Bytes of address space per worker process (RLIMIT_AS); 0: none. */
+    InitOptions &max_worker_memory(uint64_t bytes) noexcept {
+        max_worker_memory_ = bytes;
+        return *this;
+    }
     InitOptions &worker_path(std::string path) {
         worker_path_ = Optional{std::move(path), true};
         return *this;
@@ -213,6 +218,7 @@ public:
     const std::vector<std::string> &args() const noexcept { return args_; }
     Isolation isolation() const noexcept { return isolation_; }
     double timeout() const noexcept { return timeout_; }
+    uint64_t max_worker_memory() const noexcept { return max_worker_memory_; }
 
     /* The C struct, pointing into this object's storage: valid until this
      * object is modified, moved or destroyed. */
@@ -228,6 +234,7 @@ public:
         opts.python = python_.c_str();
         opts.isolation = static_cast<tach_isolation>(isolation_);
         opts.timeout_seconds = timeout_;
+        opts.max_worker_memory = max_worker_memory_;
         opts.worker_path = worker_path_.c_str();
         opts.shim_path = shim_path_.c_str();
         c_options_ = opts;
@@ -248,6 +255,7 @@ private:
     Optional python_;
     Isolation isolation_ = Isolation::Auto;
     double timeout_ = 0.0;
+    uint64_t max_worker_memory_ = 0;
     Optional worker_path_;
     Optional shim_path_;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -94,6 +95,8 @@ bool parse_tach_long(const std::string &arg, Cursor &cursor, Arguments &out) {
         out.maxfail = parse_count(name, value_of(opt, cursor));
     } else if (name == "--timeout") {
         out.timeout = parse_seconds(name, value_of(opt, cursor));
+    } else if (name == "--max-worker-memory") {
+        out.max_worker_memory = parse_size(name, value_of(opt, cursor));
     } else if (name == "--isolation") {
         out.isolation = parse_isolation(name, value_of(opt, cursor));
         out.isolation_given = true;
@@ -183,6 +186,43 @@ int parse_count(std::string_view option, std::string_view value) {
         throw UsageError("argument " + std::string(option) + ": invalid value " + quoted(value) +
                          " (expected a whole number >= 0)");
     return static_cast<int>(n);
+}
+
+std::uint64_t parse_size(std::string_view option, std::string_view value) {
+    const auto bad = [&] {
+        return UsageError("argument " + std::string(option) + ": invalid size " + quoted(value) +
+                          " (expected a whole number of bytes with an optional K, M, G or T "
+                          "suffix, e.g. 2G; 0 for no limit)");
+    };
+    std::size_t digits = 0;
+    while (digits < value.size() && value[digits] >= '0' && value[digits] <= '9')
+        ++digits;
+    if (digits == 0 || digits > 19)
+        throw bad();
+    std::uint64_t number = 0;
+    for (std::size_t i = 0; i < digits; ++i)
+        number = number * 10 + static_cast<std::uint64_t>(value[i] - '0');
+    std::string suffix;
+    for (char c : value.substr(digits))
+        suffix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (suffix.size() > 1 && (suffix.substr(1) == "B" || suffix.substr(1) == "IB"))
+        suffix.resize(1);
+    int shift = 0;
+    if (suffix.empty() || suffix == "B")
+        shift = 0;
+    else if (suffix == "K")
+        shift = 10;
+    else if (suffix == "M")
+        shift = 20;
+    else if (suffix == "G")
+        shift = 30;
+    else if (suffix == "T")
+        shift = 40;
+    else
+        throw bad();
+    if (shift && number > (UINT64_MAX >> shift))
+        throw bad();
+    return number << shift;
 }
 
 tach::Isolation parse_isolation(std::string_view option, std::string_view value) {

@@ -4,6 +4,7 @@
 // untouched, for pytest's parser in the worker to validate.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@ struct Arguments {
     int verbosity = 0;                     // count of -v minus count of -q
     int maxfail = 0;                       // stop after this many failures; 0: never
     double timeout = 0.0;                  // per-test seconds; 0: no limit
+    std::uint64_t max_worker_memory = 0;   // --max-worker-memory bytes; 0: no limit
     tach::Isolation isolation = tach::Isolation::Auto;
     bool isolation_given = false;          // --isolation was on the command line
     bool stats = false;                    // --stats: isolation statistics at the end
@@ -52,6 +54,9 @@ Arguments parse_arguments(const std::vector<std::string> &argv);
 // `option` when the value is not acceptable.
 double parse_seconds(std::string_view option, std::string_view value);
 int parse_count(std::string_view option, std::string_view value);
+// A size: a whole number with an optional K, M, G or T suffix (powers of
+// 1024, case-insensitive, optionally followed by B or iB); 0 for none.
+std::uint64_t parse_size(std::string_view option, std::string_view value);
 tach::Isolation parse_isolation(std::string_view option, std::string_view value);
 ColorChoice parse_color(std::string_view option, std::string_view value);
 

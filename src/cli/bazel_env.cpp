@@ -157,7 +157,7 @@ void touch_file(const std::string &path) {
 void write_text_file(const std::string &path, const std::string &text) {
     if (path.empty())
         return;
-    if (std::FILE *f = std::fopen(path.c_str(), "w")) {
+    if (std::FILE *f = std::fopen(path.c_str(), "we")) {
         std::fwrite(text.data(), 1, text.size(), f);
         if (text.empty() || text.back() != '\n')
             std::fputc('\n', f);

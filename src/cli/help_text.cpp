@@ -40,6 +40,11 @@ tach options:
   --timeout SECONDS     per-test time limit (a number, 0 for none); a test
                         over it is killed and reported as TIMEOUT with the
                         traceback of where it was
+  --max-worker-memory SIZE
+                        address space each worker process may use
+                        (RLIMIT_AS; e.g. 512M, 2G; 0 for none): a test over
+                        it gets MemoryError or is reported as crashed,
+                        instead of exhausting the machine
   --isolation MODE      how tests are isolated from each other:
                           auto      (default) snapshot where this kernel
                                     allows it, else fork; when it falls

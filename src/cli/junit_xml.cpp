@@ -311,7 +311,7 @@ bool write_junit_xml(const std::string &path, const std::string &document, std::
     const std::filesystem::path target = std::filesystem::absolute(path, ec);
     if (!ec && target.has_parent_path())
         std::filesystem::create_directories(target.parent_path(), ec);
-    std::FILE *file = std::fopen(path.c_str(), "wb");
+    std::FILE *file = std::fopen(path.c_str(), "wbe");
     if (!file) {
         error = std::strerror(errno);
         return false;

@@ -1,5 +1,7 @@
 // tach: run a pytest suite with each test isolated, reporting as pytest
 // does.  Built on libtach's public API only (through tach.hpp).
+#include <fcntl.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +50,7 @@ tach::InitOptions init_options(const Arguments &args) {
     if (!ec)
         options.project_root(cwd.string());
     options.args(args.pytest_args).isolation(args.isolation).timeout(args.timeout);
+    options.max_worker_memory(args.max_worker_memory);
     if (!args.python.empty())
         options.python(args.python);
     return options;
@@ -91,7 +94,7 @@ constexpr auto kCoverageTextMissing = TACH_COVERAGE_TEXT_MISSING;
 std::string coverage_table(tach::Engine &engine, bool missing, std::string &error) {
     const char *tmpdir = std::getenv("TMPDIR");
     std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/tach-cov-XXXXXX";
-    const int fd = mkstemp(pattern.data());
+    const int fd = mkostemp(pattern.data(), O_CLOEXEC);
     if (fd < 0) {
         error = "cannot create a temporary file in " + pattern;
         return "";

@@ -161,6 +161,25 @@ void test_arguments_bad_values() {
     CHECK(throws_usage([] { parse({"--doctor=1"}); }));
 }
 
+void test_arguments_max_worker_memory() {
+    CHECK(parse({}).max_worker_memory == 0);
+    CHECK(parse({"--max-worker-memory", "2G"}).max_worker_memory == (std::uint64_t{2} << 30));
+    CHECK(parse({"--max-worker-memory=512m"}).max_worker_memory == (std::uint64_t{512} << 20));
+    CHECK(parse({"--max-worker-memory", "64KiB"}).max_worker_memory == (std::uint64_t{64} << 10));
+    CHECK(parse({"--max-worker-memory", "1tb"}).max_worker_memory == (std::uint64_t{1} << 40));
+    CHECK(parse({"--max-worker-memory", "1000"}).max_worker_memory == 1000);
+    CHECK(parse({"--max-worker-memory", "0"}).max_worker_memory == 0);
+    for (const char *bad : {"", "G", "2X", "-1", "1.5G", "2 G", "2GG", "99999999999999999999",
+                            "17179869184T"})
+        CHECK(throws_usage([bad] { parse({"--max-worker-memory", bad}); }));
+    CHECK(throws_usage([] { parse({"--max-worker-memory"}); }));
+    try {
+        parse({"--max-worker-memory", "lots"});
+    } catch (const UsageError &e) {
+        CHECK(std::string(e.what()).find("invalid size 'lots'") != std::string::npos);
+    }
+}
+
 void test_arguments_isolation_stats_doctor() {
     Arguments a = parse({"tests/"});
     CHECK(a.isolation == tach::Isolation::Auto);  // the default is auto ...
@@ -1088,6 +1107,7 @@ int main() {
     test_arguments_short_clusters();
     test_arguments_tach_options();
     test_arguments_bad_values();
+    test_arguments_max_worker_memory();
     test_arguments_isolation_stats_doctor();
     test_arguments_coverage();
     test_arguments_coverage_bad_values();

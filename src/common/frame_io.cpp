@@ -82,7 +82,7 @@ std::size_t read_frame_into(int fd, char *buf, std::size_t cap) {
 std::optional<std::string> FrameSplitter::next() {
     if (malformed_ || buf_.size() < 4) return std::nullopt;
     std::uint32_t len = le32(reinterpret_cast<const unsigned char *>(buf_.data()));
-    if (len == 0 || len > protocol::kMaxFrame) {
+    if (len == 0 || len > max_ || len > protocol::kMaxFrame) {
         malformed_ = true;
         return std::nullopt;
     }

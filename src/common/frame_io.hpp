@@ -38,9 +38,13 @@ public:
     std::optional<std::string> next();
     bool malformed() const { return malformed_; }
     std::size_t buffered() const { return buf_.size(); }
+    // Lowers the largest acceptable payload (e.g. while only a tiny Hello
+    // may come), so garbage is refused at once instead of waited for.
+    void set_max_frame(std::uint32_t max) { max_ = max; }
 
 private:
     std::string buf_;
+    std::uint32_t max_ = 1u << 30;  // protocol::kMaxFrame
     bool malformed_ = false;
 };
 

@@ -24,6 +24,7 @@ public:
     void read_available();
     std::optional<std::string> next_payload() { return splitter_.next(); }
     bool malformed() const { return splitter_.malformed(); }
+    void set_max_frame(std::uint32_t max) { splitter_.set_max_frame(max); }
     bool eof() const { return eof_; }
     // The oldest descriptor received and not yet taken (invalid if none).
     UniqueFd take_received_fd();

@@ -16,12 +16,17 @@ namespace {
 
 // How long a new worker may take to say hello (Python is not started yet).
 constexpr double kHelloSeconds = 30.0;
+// A Hello is 9 bytes; a first frame announcing more is not one.
+constexpr std::uint32_t kMaxHelloFrame = 64;
 // After SIGUSR2, how long faulthandler gets to write the stuck test's stack.
 constexpr double kTracebackGraceSeconds = 2.0;
 // After SIGKILL of a test child, how long the zygote gets to report it.
 constexpr double kReportAfterKillSeconds = 10.0;
 // How long a worker may take to exit after Shutdown.
 constexpr double kShutdownSeconds = 2.0;
+// How long a snapshot runner may take to restore itself after a test (it
+// takes milliseconds; one that does not answer is stuck).
+constexpr double kRestoreSeconds = 60.0;
 
 std::string describe_wait_status(int status) {
     if (status < 0) return "ended";
@@ -59,10 +64,14 @@ int Engine::fail(int status, std::string message) {
 }
 
 int Engine::worker_failure(const std::string &what) {
+    // A worker that is still running did not die: tach stops it (it broke
+    // the protocol or hangs), and the message must not blame a signal.
+    std::optional<int> exited = worker_ ? worker_->wait_exit(0.2) : std::nullopt;
     std::string stderr_text = worker_ ? worker_->take_stderr() : std::string();
     int status = worker_ ? worker_->kill_and_reap() : -1;
     worker_.reset();
-    return fail(TACH_EWORKER, with_output("worker " + describe_wait_status(status) + " " + what, stderr_text));
+    std::string how = exited ? describe_wait_status(status) : "(stopped by tach)";
+    return fail(TACH_EWORKER, with_output("worker " + how + " " + what, stderr_text));
 }
 
 void Engine::discard_worker() { worker_.reset(); }
@@ -71,15 +80,19 @@ int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
     WorkerExtras extras;
     extras.debugger = options_.debugger;
+    extras.max_memory = options_.max_worker_memory;
     if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
 
     std::string payload;
+    worker_->control().set_max_frame(kMaxHelloFrame);  // garbage is refused at once
     auto event = worker_->next_frame(monotonic_seconds() + kHelloSeconds, &payload);
     if (event == WorkerProcess::Event::Timeout) return worker_failure("did not start within 30 s");
+    if (event == WorkerProcess::Event::Malformed) return worker_failure("after sending a malformed hello (not a tach-worker?)");
     if (event != WorkerProcess::Event::Frame) return worker_failure("before saying hello");
     auto hello = protocol::decode_hello(payload);
     if (!hello) return worker_failure("sent a malformed hello");
+    worker_->control().set_max_frame(protocol::kMaxFrame);
     if (hello->version != protocol::kVersion)
         return worker_failure("speaks protocol " + std::to_string(hello->version) + ", the library " +
                               std::to_string(protocol::kVersion) + " (mismatched installation)");
@@ -98,6 +111,8 @@ int Engine::start_worker(protocol::Collected *collected) {
 
     // Collection has no time limit: large projects import for minutes.
     event = worker_->next_frame(-1, &payload);
+    if (event == WorkerProcess::Event::Malformed)
+        return worker_failure("after sending a malformed frame while collecting tests");
     if (event != WorkerProcess::Event::Frame) return worker_failure("while collecting tests");
     auto got = protocol::decode_collected(payload);
     if (!got) return worker_failure("sent a malformed collection report");
@@ -316,7 +331,9 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
     }
 
     const double start = monotonic_seconds();
-    double deadline = -1;
+    // With a time limit, the worker's Started (sent at once) is due within
+    // it too: a worker that never answers must not hang the host.
+    double deadline = options_.timeout_seconds > 0 ? start + options_.timeout_seconds : -1;
     pid_t test_pid = -1;
     enum class Stage { Running, Dumping, Killed } stage = Stage::Running;
     double dump_started = 0;
@@ -349,7 +366,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
                     run.result.stderr_text += worker_->take_stderr();
                 if (!in_runner) return run;
                 have_result = true;
-                deadline = -1;  // restoring is not the test's time
+                deadline = monotonic_seconds() + kRestoreSeconds;  // restoring is not the test's time
                 continue;
             }
             if (type == protocol::MessageType::Restored && in_runner && have_result) {
@@ -367,11 +384,26 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
             break;  // anything else is a protocol violation
         }
         if (event == WorkerProcess::Event::Timeout) {
+            if (have_result) {
+                // The runner never finished restoring: the test's result
+                // stands, the runner is replaced.
+                worker_->kill_and_reap();
+                worker_.reset();
+                runner_.reset();
+                run.restore.replaced = true;
+                run.restore.replace_reason = "the snapshot runner did not finish restoring within " +
+                                             seconds_text(kRestoreSeconds) + " and was replaced";
+                return run;
+            }
             if (stage == Stage::Running && worker_->debug_session_active()) {
                 // The test entered the debugger: someone is (or was) at its
                 // prompt, so its time limit no longer applies.
                 deadline = -1;
                 continue;
+            }
+            if (stage == Stage::Running && test_pid <= 0) {
+                stage = Stage::Killed;  // reported as a timeout by the violation path below
+                break;
             }
             if (stage == Stage::Running) {
                 ::kill(test_pid, SIGUSR2);
@@ -422,6 +454,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
         // zygote died.  The test is blamed for it.
         std::string stderr_text = worker_->take_stderr();
         std::string traceback = worker_->traceback_text();
+        worker_->wait_exit(0.2);  // its own exit status, if it is exiting
         int wait_status = worker_->kill_and_reap();
         worker_.reset();
         blame_test_for_death(run, stage != Stage::Running, wait_status, start, traceback);
@@ -438,8 +471,11 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
     runner_.reset();
     run.result.duration = monotonic_seconds() - start;
     run.result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
-    run.result.message = stage != Stage::Running ? "timeout; the worker did not recover and was replaced"
-                                                 : "the worker broke the protocol and was replaced";
+    run.result.message = test_pid <= 0 && stage != Stage::Running
+                             ? "the worker did not start the test within " +
+                                   seconds_text(options_.timeout_seconds) + " and was replaced"
+                         : stage != Stage::Running ? "timeout; the worker did not recover and was replaced"
+                                                   : "the worker broke the protocol and was replaced";
     run.result.longrepr = run.result.message;
     run.result.stderr_text = stderr_text;
     run.restore.replaced = true;
@@ -544,7 +580,7 @@ int Engine::write_coverage(int format, const std::string &path, bool with_contex
     }
     std::string text = coverage::render(data, fmt, with_contexts);
 
-    FILE *out = std::fopen(path.c_str(), "wb");
+    FILE *out = std::fopen(path.c_str(), "wbe");
     if (!out) return fail(TACH_ERROR, "tach_coverage_write: cannot create " + path + ": " + std::strerror(errno));
     bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
     int write_errno = errno;

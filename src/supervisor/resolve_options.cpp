@@ -27,6 +27,10 @@ constexpr std::size_t kThirdOptionsSize = sizeof(tach_init_options);
 static_assert(offsetof(tach_init_options, coverage) >= kFirstOptionsSize);
 static_assert(offsetof(tach_init_options, max_worker_memory) >= kCoverageOptionsSize);
 
+// A worker's address space just to start Python and pytest is ~100-300 MiB
+// (docs/hardening.md); a limit below this floor is surely a unit mistake.
+constexpr std::uint64_t kMinWorkerMemory = std::uint64_t{64} << 20;
+
 bool is_directory(const std::string &path) {
     struct stat st;
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -126,9 +130,13 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         out->sandbox = opts->sandbox != 0;
         out->debugger = opts->debugger != 0;
     }
-    if (out->max_worker_memory != 0) {
-        *message = "tach_init: options.max_worker_memory is not supported by this build yet";
-        return TACH_EUNSUPPORTED;
+    // Below what the worker needs just to start Python and pytest, every
+    // worker would die at once: refused with a clear message instead.
+    if (out->max_worker_memory != 0 && out->max_worker_memory < kMinWorkerMemory) {
+        *message = "tach_init: options.max_worker_memory is " + std::to_string(out->max_worker_memory) +
+                   " bytes; a worker needs at least " + std::to_string(kMinWorkerMemory >> 20) +
+                   " MiB of address space (0: no limit)";
+        return TACH_EINVAL;
     }
     if (out->sandbox) {
         *message = "tach_init: options.sandbox is not supported by this build yet";

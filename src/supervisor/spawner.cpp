@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -35,8 +36,15 @@ int spawn_now(const SpawnRequest &req, pid_t *pid) {
     out_or_null(req.stderr_fd, 2);
     // dup2 clears FD_CLOEXEC on the child's copy; the host's fds stay
     // close-on-exec so no other child of the host inherits them.
-    for (const auto &[from, to] : req.fds)
+    int first_unused = 3;
+    for (const auto &[from, to] : req.fds) {
         if (!rc) rc = posix_spawn_file_actions_adddup2(&actions, from, to);
+        first_unused = std::max(first_unused, to + 1);
+    }
+    // Whatever else is open in the host without FD_CLOEXEC (descriptors the
+    // host process inherited, or opened by code outside tach) stays out of
+    // the child: it gets exactly stdin/stdout/stderr and req.fds.
+    if (!rc) rc = posix_spawn_file_actions_addclosefrom_np(&actions, first_unused);
     short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     sigset_t none, all;
     sigemptyset(&none);

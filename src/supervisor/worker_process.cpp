@@ -94,6 +94,10 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     req.path = worker_path;
     req.argv = {worker_path, "--socket-fd", std::to_string(kChildSocketFd), "--traceback-fd",
                 std::to_string(kChildTracebackFd), "--host-pid", std::to_string(getpid())};
+    if (extras.max_memory != 0) {
+        req.argv.push_back("--max-memory");
+        req.argv.push_back(std::to_string(extras.max_memory));
+    }
     req.fds = {{worker_end.get(), kChildSocketFd}, {traceback.get(), kChildTracebackFd}};
     req.stderr_fd = err_write.get();
     // Every symbol bound at load time, in every library and extension the

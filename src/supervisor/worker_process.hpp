@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ struct WorkerExtras {
     // talks over it, and WorkerProcess::next_frame() relays it to this
     // process's stdin/stdout (docs/debugging.md).
     bool debugger = false;
+    // Bytes of address space (0: none), the worker's RLIMIT_AS (see
+    // worker/memory_limit.hpp).
+    std::uint64_t max_memory = 0;
 };
 
 class WorkerProcess {

@@ -8,11 +8,13 @@
 #include "worker/python_compat.hpp"
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +24,7 @@
 #include "worker/context.hpp"
 #include "worker/environ_copy.hpp"
 #include "worker/interpreter.hpp"
+#include "worker/memory_limit.hpp"
 #include "worker/python_text.hpp"
 
 namespace {
@@ -34,6 +37,15 @@ int parse_int(const char *s) {
     long v = std::strtol(s, &end, 10);
     if (errno || !end || *end || v < 0 || v > 1 << 30) return -1;
     return static_cast<int>(v);
+}
+
+// --max-memory BYTES: a whole number of bytes, 0 for none; nullopt if not.
+std::optional<std::uint64_t> parse_bytes(const char *s) {
+    char *end = nullptr;
+    errno = 0;
+    unsigned long long v = std::strtoull(s, &end, 10);
+    if (errno || !end || *end || *s == '-' || *s == '\0') return std::nullopt;
+    return static_cast<std::uint64_t>(v);
 }
 
 int send_collect_failure(int fd, std::uint32_t status, const std::string &message) {
@@ -104,17 +116,22 @@ std::string run_shim(const std::vector<std::string> &args, std::uint32_t *status
 
 int main(int argc, char **argv) {
     int socket_fd = -1, traceback_fd = -1, host_pid = -1;
+    std::optional<std::uint64_t> max_memory = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string_view key = argv[i];
+        if (key == "--max-memory") {
+            max_memory = parse_bytes(argv[i + 1]);
+            continue;
+        }
         int value = parse_int(argv[i + 1]);
         if (key == "--socket-fd") socket_fd = value;
         else if (key == "--traceback-fd") traceback_fd = value;
         else if (key == "--host-pid") host_pid = value;
     }
-    if (socket_fd < 0 || traceback_fd < 0 || host_pid <= 0) {
+    if (socket_fd < 0 || traceback_fd < 0 || host_pid <= 0 || !max_memory) {
         std::fprintf(stderr,
                      "tach-worker is started by libtach, not by hand\n"
-                     "usage: tach-worker --socket-fd N --traceback-fd N --host-pid PID\n");
+                     "usage: tach-worker --socket-fd N --traceback-fd N --host-pid PID [--max-memory BYTES]\n");
         return 2;
     }
     // Die with the host, even if it is SIGKILLed (the host spawns from a
@@ -130,6 +147,12 @@ int main(int argc, char **argv) {
     }
 
     auto &ctx = worker::context();
+    // The memory limit holds before Python allocates anything, and every
+    // test process (forked children, snapshot runners) inherits it.
+    if (*max_memory != 0 && !worker::limit_memory(*max_memory)) {
+        std::fprintf(stderr, "tach-worker: cannot set the memory limit: %s\n", std::strerror(errno));
+        return 1;
+    }
     ctx.socket_fd = socket_fd;
     ctx.traceback_fd = traceback_fd;
 

@@ -26,6 +26,7 @@
 #include "restore/threads.hpp"
 #include "tach.h"
 #include "worker/context.hpp"
+#include "worker/memory_limit.hpp"
 #include "worker/run_in_process.hpp"
 
 namespace tach::worker {
@@ -35,6 +36,8 @@ namespace {
 // with MAP_NORESERVE: only what is touched costs memory.
 constexpr std::size_t kArenaBytes = std::size_t{16} << 30;
 constexpr std::size_t kRequestBytes = 1 << 20;
+static_assert(kArenaBytes + (std::size_t{64} << 20) <= kRunnerHeadroom,
+              "a memory-limited runner must have room for its arena");
 
 // Everything the runner must remember across restores.  It lives in the
 // arena, which restore never touches; the pointer to it is set before the
@@ -47,7 +50,31 @@ struct RunnerState {
     char *request;  // kRequestBytes: the current request frame
     bool verify;
     std::uint64_t restores;
+    // Fault-injection hook for tests only (TACH_TEST_HOOK_STALL_RESTORE):
+    // at the start of a restore, if this file does not exist yet, create
+    // it with the runner's pid and stop there, so a test can SIGKILL the
+    // runner mid-restore.  "" = off.
+    char stall_restore_file[256];
 };
+
+// The hook above; allocation-free like the rest of the restore path.
+void stall_restore_if_asked(const char *path) {
+    if (!path[0]) return;
+    // One-shot: the replacement runner finds the file and carries on.
+    int f = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (f < 0) return;
+    {
+        char digits[16];
+        int n = 0;
+        for (unsigned pid = static_cast<unsigned>(getpid()); n == 0 || pid; pid /= 10) digits[n++] = static_cast<char>('0' + pid % 10);
+        char text[16];
+        for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
+        ssize_t ignored = ::write(f, text, static_cast<std::size_t>(n));
+        (void)ignored;
+        ::close(f);
+    }
+    for (;;) pause();
+}
 
 RunnerState *g_runner = nullptr;
 
@@ -91,6 +118,7 @@ void restore_and_report(int fd) {
     int stack_marker = 0;
     auto stack_addr = reinterpret_cast<std::uintptr_t>(&stack_marker);
     RunnerState &s = *g_runner;
+    stall_restore_if_asked(s.stall_restore_file);
     // Signals first: blocked, so no handler writes memory mid-restore, and
     // dispositions back, so a test's SIGCHLD=SIG_IGN cannot reap children
     // behind our back.  Process state before fds: a lowered RLIMIT_NOFILE
@@ -120,12 +148,15 @@ void restore_and_report(int fd) {
 
 [[noreturn]] void runner_main(PyObject *runner, int fd) {
     restore::Arena arena;
+    if (!widen_memory_limit_for_runner()) fail_and_exit(fd, "cannot widen the memory limit for the arena", errno);
     if (!arena.reserve(kArenaBytes)) fail_and_exit(fd, "cannot reserve the engine arena", errno);
     g_runner = arena.allocate_array<RunnerState>(1);
     RunnerState &s = *g_runner;
     s.request = static_cast<char *>(arena.allocate(kRequestBytes, 4096));
     const char *verify = std::getenv("TACH_VERIFY_RESTORE");
     s.verify = verify && *verify && std::strcmp(verify, "0") != 0;
+    const char *stall = std::getenv("TACH_TEST_HOOK_STALL_RESTORE");
+    std::snprintf(s.stall_restore_file, sizeof s.stall_restore_file, "%s", stall ? stall : "");
 
     restore::RestoreError err;
     if (!restore::set_child_subreaper(&err)) fail_and_exit(fd, err.what, err.sys_errno);
