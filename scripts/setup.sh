@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential meson ninja-build pkg-config
-  python3 python3-dev python3-pytest python3-coverage
+  python3 python3-dev python3-pytest python3-coverage python3-venv
+  python3-tomli python3-exceptiongroup  # pytest on Python 3.10 (the pyenv workers)
   python3-django  # tests/suites/django_project (Django warm-up)
   libmimalloc-dev libcmocka-dev
   lcov
