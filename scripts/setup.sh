@@ -16,7 +16,8 @@ packages=(
 # Optional: tests that need these skip (exit 77) without them.  Installed
 # only where the distribution has them.
 optional=(
-  bazel-bootstrap bazel-platforms bazel-rules-java  # tests/bazel: bazel test offline
+  bazel-bootstrap bazel-platforms bazel-rules-java  # tests/integrations: bazel test offline
+  zip  # Bazel zips a test's undeclared outputs with it
   rustc  # examples/api/rust_api.rs
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
