@@ -91,14 +91,8 @@ std::string run_shim(const std::vector<std::string> &args, std::uint32_t *status
     if (!out) {
         // A shim failure after collection was reported is the host's to see
         // as a dead worker; before that, it is the collection's failure.
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        std::string text = "the tach shim failed: " + worker::utf8_of(value);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
         *status = TACH_ERROR;
-        return text;
+        return "the tach shim failed: " + worker::take_exception_text();
     }
     // main() returns (status, message): status is a tach_status code.
     std::string message;
