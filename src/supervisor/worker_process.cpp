@@ -225,7 +225,7 @@ WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline
         }
         if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
         if (debug_ && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_output();
-        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_input();
+        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) relay_debug_input();
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) channel.read_available();
     }
 }
