@@ -236,10 +236,6 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
                    " MiB of address space (0: no limit)";
         return TACH_EINVAL;
     }
-    if (out->sandbox) {
-        *message = "tach_init: options.sandbox is not supported by this build yet";
-        return TACH_EUNSUPPORTED;
-    }
 
     InstallPaths defaults = default_install_paths();
     if (opts->python) {
