@@ -78,7 +78,9 @@ void Engine::discard_worker() { worker_.reset(); }
 
 int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
-    if (WorkerProcess::start(options_.worker_path, options_.max_worker_memory, &worker_, &error) != 0) return fail(TACH_EWORKER, error);
+    if (abort_.aborted()) return fail(TACH_ESHUTDOWN, "tach_shutdown was called: no worker is started any more");
+    if (WorkerProcess::start(options_.worker_path, options_.max_worker_memory, &abort_, &worker_, &error) != 0)
+        return fail(TACH_EWORKER, error);
 
     std::string payload;
     worker_->control().set_max_frame(kMaxHelloFrame);  // garbage is refused at once
@@ -480,6 +482,8 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     int status = effective_ == TACH_ISOLATION_SNAPSHOT ? ensure_runner() : ensure_worker();
     if (status != TACH_OK) return status;
     auto run = std::make_unique<TestRun>(run_once(nodeid, &status));
+    if (abort_.aborted())
+        return fail(TACH_ESHUTDOWN, "tach_run_test: tach_shutdown was called from another thread; the test was stopped");
     if (status != TACH_OK) return status;
     // Crashed and timed-out tests carry no lines: what they recorded died
     // with their process.

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "supervisor/spawner.hpp"
 
@@ -28,7 +29,7 @@ constexpr int kChildTracebackFd = 4;
 
 }  // namespace
 
-int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memory,
+int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memory, AbortSwitch *abort,
                          std::optional<WorkerProcess> *out, std::string *error) {
     if (access(worker_path.c_str(), X_OK) != 0) {
         int err = errno;
@@ -80,6 +81,8 @@ int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memor
 
     WorkerProcess w(std::move(host_end));
     w.pid_ = pid;
+    w.abort_ = abort;
+    if (abort) abort->set_live(pid);
     w.stderr_ = std::move(err_read);
     w.traceback_ = std::move(traceback);
     out->emplace(std::move(w));
@@ -88,6 +91,7 @@ int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memor
 
 WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
+      abort_(std::exchange(o.abort_, nullptr)),
       reaped_(o.reaped_),
       wait_status_(o.wait_status_),
       control_(std::move(o.control_)),
@@ -167,9 +171,14 @@ std::string WorkerProcess::traceback_text() const {
 
 int WorkerProcess::reap(bool block) {
     if (reaped_) return wait_status_;
+    // Held while the pid may disappear: AbortSwitch never signals a reaped
+    // (possibly reused) pid.
+    std::unique_lock<std::mutex> lock;
+    if (abort_) lock = std::unique_lock<std::mutex>(abort_->mutex());
     for (;;) {
         int status = 0;
         pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+        if (r != 0 && abort_ && (r == pid_ || errno != EINTR)) abort_->clear_live_locked();
         if (r == pid_) {
             reaped_ = true;
             wait_status_ = status;

@@ -13,6 +13,7 @@
 
 #include "common/monotonic_clock.hpp"
 #include "common/unique_fd.hpp"
+#include "supervisor/abort_switch.hpp"
 #include "supervisor/channel.hpp"
 
 namespace tach {
@@ -22,7 +23,8 @@ public:
     // Spawns `worker_path`; `max_memory` bytes (0: none) become the
     // worker's RLIMIT_AS (see worker/memory_limit.hpp).  Returns 0, or an
     // errno value with *error set.
-    static int start(const std::string &worker_path, std::uint64_t max_memory,
+    // `abort` (may be null) learns the pid while it may be signalled.
+    static int start(const std::string &worker_path, std::uint64_t max_memory, AbortSwitch *abort,
                      std::optional<WorkerProcess> *out, std::string *error);
 
     WorkerProcess(WorkerProcess &&) noexcept;
@@ -62,6 +64,7 @@ private:
     int reap(bool block);
 
     pid_t pid_ = -1;
+    AbortSwitch *abort_ = nullptr;
     bool reaped_ = false;
     int wait_status_ = -1;
     Channel control_;
