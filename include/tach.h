@@ -233,7 +233,10 @@ typedef struct tach_init_options {
     int debugger;                /* non-zero: breakpoint() and pdb inside a
                                     test talk to the calling process's
                                     stdin/stdout, relayed by the engine
-                                    while tach_run_test runs.  Default 0:
+                                    while tach_run_test runs (stdin is read
+                                    only once the test's debugger has
+                                    written; from then on the test's timeout
+                                    no longer applies).  Default 0:
                                     a test that reads stdin gets EOF. */
 } tach_init_options;
 

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from tach_shim import fork_state
+from tach_shim import debug_relay, django_setup, fork_state
 from tach_shim.runner import Runner
 
 
@@ -19,7 +19,16 @@ class TachPlugin:
         self._deselected = 0
         self.reports = None  # list receiving the current test's reports
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_load_initial_conftests(self, early_config, parser, args):
+        # Before the project's conftest files are imported, as pytest-django
+        # does: a conftest may import models at module level.
+        django_setup.setup_if_configured()
+
     def pytest_configure(self, config):
+        # Again, in case a conftest set DJANGO_SETTINGS_MODULE itself.
+        django_setup.setup_if_configured()
+        debug_relay.install(config)
         fork_state.install()
         # A timed-out test gets SIGUSR2 from the host before SIGKILL: dump
         # every thread's stack where the host can read it.

@@ -3,6 +3,8 @@
 import os
 import time
 
+from _pytest.outcomes import Exit
+
 from tach_shim.outcome import summarize
 
 
@@ -55,6 +57,14 @@ class Runner:
         start = time.perf_counter()
         try:
             item.ihook.pytest_runtest_protocol(item=item, nextitem=self._next_item(index, forked))
+        except Exit as exc:
+            # `q` at a --pdb or breakpoint() prompt: pytest would end the
+            # session; tach reports what the test did so far and goes on.
+            if not any(r.when == "call" or r.failed for r in reports):
+                text = f"stopped from the debugger: {exc.msg}"
+                return {"outcome": "failed", "phase": "call",
+                        "duration": time.perf_counter() - start,
+                        "message": text, "longrepr": text}
         finally:
             self._plugin.reports = None
         duration = time.perf_counter() - start

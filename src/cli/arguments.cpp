@@ -106,6 +106,18 @@ bool parse_tach_long(const std::string &arg, Cursor &cursor, Arguments &out) {
     } else if (name == "--doctor") {
         reject_value(opt);
         out.doctor = true;
+    } else if (name == "--watch") {
+        reject_value(opt);
+        out.watch = true;
+    } else if (name == "--sandbox") {
+        reject_value(opt);
+        out.sandbox = true;
+    } else if (name == "--pdb") {
+        // Used by tach (the debugger relay) and forwarded: pytest's own
+        // --pdb starts the post-mortem session in the worker.
+        reject_value(opt);
+        out.pdb = true;
+        return false;
     } else if (name == "--junit-xml" || name == "--junitxml") {
         out.junit_xml = value_of(opt, cursor);
         if (out.junit_xml.empty())
@@ -254,6 +266,8 @@ Arguments parse_arguments(const std::vector<std::string> &argv) {
 
         // After `--` everything is a path or node id, for pytest.
         if (only_positional || arg == "--") {
+            if (only_positional)
+                out.positional.push_back(out.pytest_args.size());
             only_positional = true;
             out.pytest_args.push_back(arg);
             continue;
@@ -284,6 +298,7 @@ Arguments parse_arguments(const std::vector<std::string> &argv) {
         }
 
         if (arg.size() < 2 || arg[0] != '-') {
+            out.positional.push_back(out.pytest_args.size());
             out.pytest_args.push_back(arg);  // a path, a node id, or "-"
             continue;
         }

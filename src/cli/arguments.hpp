@@ -34,6 +34,10 @@ struct Arguments {
     bool help = false;
     bool version = false;
     CoverageArguments coverage;            // --cov, --cov-report, --cov-context, --no-cov
+    bool watch = false;                    // --watch: re-run on changes (docs/watch.md)
+    std::vector<std::size_t> positional;   // indices in pytest_args of paths and node ids
+    bool pdb = false;                      // --pdb: post-mortem debugger on failures
+    bool sandbox = false;                  // --sandbox: worker in new user/mount/net namespaces
 };
 
 // A bad tach option or option value.  what() is the message without any

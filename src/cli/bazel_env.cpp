@@ -109,6 +109,25 @@ BazelEnv apply_bazel_env(Arguments &args, const EnvLookup &env) {
         }
     }
 
+    bazel.undeclared_outputs_dir = env("TEST_UNDECLARED_OUTPUTS_DIR");
+    bazel.coverage_dir = env("COVERAGE_DIR");
+    bazel.coverage_output_file = env("COVERAGE_OUTPUT_FILE");
+    bazel.coverage_manifest = env("COVERAGE_MANIFEST");
+    // Bazel sets these only under `bazel coverage`.  Its merger wants LCOV
+    // files, not a table in the test log; an explicit --cov keeps the
+    // user's own choices (sources, reports).
+    if ((!bazel.coverage_dir.empty() || !bazel.coverage_output_file.empty()) &&
+        !args.coverage.no_cov) {
+        bazel.coverage = true;
+        if (!args.coverage.cov) {
+            bazel.coverage_sources_auto = true;
+            args.coverage.cov = true;
+            args.coverage.all_sources = true;
+            if (args.coverage.reports.empty())
+                args.coverage.reports[""] = "";
+        }
+    }
+
     bazel.test_tmpdir = env("TEST_TMPDIR");
     if (!bazel.test_tmpdir.empty() && !has_basetemp(args.pytest_args))
         insert_options(args.pytest_args, {"--basetemp=" + bazel.test_tmpdir + "/pytest"});

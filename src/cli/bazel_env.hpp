@@ -21,6 +21,13 @@ struct BazelEnv {
     std::string premature_exit_file;     // TEST_PREMATURE_EXIT_FILE
     std::string infrastructure_file;     // TEST_INFRASTRUCTURE_FAILURE_FILE
     std::string test_tmpdir;             // TEST_TMPDIR
+    std::string undeclared_outputs_dir;  // TEST_UNDECLARED_OUTPUTS_DIR
+    std::string coverage_dir;            // COVERAGE_DIR
+    std::string coverage_output_file;    // COVERAGE_OUTPUT_FILE
+    std::string coverage_manifest;       // COVERAGE_MANIFEST
+    bool coverage = false;               // bazel coverage: write its LCOV
+    bool coverage_sources_auto = false;  // ... and tach chose what to measure
+
 
     bool sharded() const { return total_shards > 0; }
 };
@@ -33,7 +40,10 @@ std::string process_env(const char *name);
 // XML_OUTPUT_FILE (unless --junit-xml was given), TESTBRIDGE_TEST_ONLY
 // (node ids / .py paths appended as positional arguments, anything else
 // as -k VALUE), TEST_TMPDIR (--basetemp=$TEST_TMPDIR/pytest unless the
-// user gave --basetemp).  Throws UsageError for bad shard values.
+// user gave --basetemp), COVERAGE_DIR / COVERAGE_OUTPUT_FILE (`bazel
+// coverage`: --cov over the project root with no terminal table, unless
+// the command line asked for coverage itself).  Throws UsageError for bad
+// shard values.
 BazelEnv apply_bazel_env(Arguments &args, const EnvLookup &env = process_env);
 
 // The tests of this shard: index i (collection order) with

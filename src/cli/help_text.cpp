@@ -9,6 +9,7 @@ const char *usage_line() {
            "            [--timeout SECONDS] [--isolation auto|fork|none|snapshot]\n"
            "            [--stats] [--junit-xml FILE] [--collect-only] [--python PATH]\n"
            "            [--cov[=SOURCE]] [--cov-report TYPE] [--cov-context test]\n"
+           "            [--watch] [--pdb] [--sandbox]\n"
            "            [--version] [--help] [PYTEST-OPTION ...]\n"
            "       tach --doctor [--python PATH] [PATH|NODEID ...] [PYTEST-OPTION ...]";
 }
@@ -88,6 +89,17 @@ tach options:
                         still be unavailable), 3 when the engine could not
                         start.  `tach doctor` only as the first argument
                         (a directory named doctor: ./doctor)
+  --watch               after the run, wait for changes to .py files and
+                        pytest's ini files (pytest.ini, pyproject.toml,
+                        setup.cfg, tox.ini) under the current directory, then
+                        run again: only the changed test files when only
+                        test files (test_*.py, *_test.py) changed, else
+                        everything.  Ctrl-C while waiting exits 0
+                        (docs/watch.md)
+  --pdb                 on a failure or error, pytest's post-mortem pdb at
+                        this terminal (relayed from the worker); breakpoint()
+                        in a test also reaches the terminal whenever stdin
+                        and stdout are terminals (docs/debugging.md)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
 
@@ -173,6 +185,15 @@ Bazel (`bazel test` sets these; each counts only when set and non-empty):
   TEST_TMPDIR           the worker's TMPDIR, and pytest gets
                         --basetemp=$TEST_TMPDIR/pytest (unless --basetemp
                         is given)
+  TEST_UNDECLARED_OUTPUTS_DIR
+                        tach-report.json (every test's outcome) goes there,
+                        and with coverage on tach-coverage-contexts.json
+                        (coverage.py JSON, the tests that ran each line)
+  COVERAGE_DIR, COVERAGE_OUTPUT_FILE, COVERAGE_MANIFEST
+                        `bazel coverage`: coverage on (unless --no-cov),
+                        no table; LCOV of the manifest's files (named as
+                        there) in $COVERAGE_DIR/tach_lcov.dat and
+                        $COVERAGE_OUTPUT_FILE
 )HELP";
     return text;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "bazel_artifacts.hpp"
 #include "bazel_env.hpp"
 #include "coverage_options.hpp"
 #include "doctor.hpp"
@@ -25,6 +26,7 @@
 #include "summary.hpp"
 #include "terminal_report.hpp"
 #include "terminal_writer.hpp"
+#include "watch/watch_mode.hpp"
 #include "tach.hpp"
 
 namespace tach_cli {
@@ -55,20 +57,23 @@ tach::InitOptions init_options(const Arguments &args) {
 }
 
 // ---- coverage wiring (tach.h's coverage API) --------------------------------
-// tach.hpp's InitOptions does not carry the coverage fields: the C struct
-// it builds gets them here, and the engine is started as Engine::init
-// would start it.
+// tach.hpp's InitOptions does not carry the coverage, debugger and sandbox
+// fields: the C struct it builds gets them here, and the engine is started
+// as Engine::init would start it.
 tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
     const tach::InitOptions options = init_options(args);
-    if (!plan.enabled)
-        return tach::Engine::init(options);
     tach_init_options raw = options.capi();
     std::vector<const char *> sources;
-    for (const std::string &source : plan.sources)
-        sources.push_back(source.c_str());
-    raw.coverage = 1;
-    raw.coverage_sources = sources.empty() ? nullptr : sources.data();
-    raw.ncoverage_sources = sources.size();
+    if (plan.enabled) {
+        for (const std::string &source : plan.sources)
+            sources.push_back(source.c_str());
+        raw.coverage = 1;
+        raw.coverage_sources = sources.empty() ? nullptr : sources.data();
+        raw.ncoverage_sources = sources.size();
+    }
+    // breakpoint() and --pdb reach the user's terminal (docs/debugging.md).
+    raw.debugger = args.pdb || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) ? 1 : 0;
+    raw.sandbox = args.sandbox ? 1 : 0;
     tach_engine *handle = nullptr;
     const int status = tach_init(&handle, &raw);
     if (status != TACH_OK) {
@@ -310,7 +315,10 @@ int run(const Arguments &args, const BazelEnv &bazel) {
     report.finish(session, junit_path);
     if (session.stop == StopReason::InternalError)
         write_text_file(bazel.infrastructure_file, session.internal_error);
-    return junit_ok ? shard_exit(session_exit_code(session)) : kExitInternalError;
+    const int exit_code = junit_ok ? shard_exit(session_exit_code(session)) : kExitInternalError;
+    if (!interrupt_requested())
+        write_bazel_artifacts(engine, bazel, coverage.enabled, session, exit_code);
+    return exit_code;
 }
 
 } // namespace
@@ -342,12 +350,23 @@ int tach_main(int argc, char **argv) {
         std::fprintf(stderr, "%s\ntach: error: %s\n", usage_line(), error.what());
         return kExitUsageError;
     }
+    choose_bazel_coverage_sources(bazel, args);
     // Bazel's private temp directory, for the worker's tempfile and tmp_path.
     if (!bazel.test_tmpdir.empty())
         setenv("TMPDIR", bazel.test_tmpdir.c_str(), 1);
     try {
         if (args.doctor)
             return run_doctor(args, init_options(args));
+        if (args.watch)
+            return watch::run_watch(args, [&bazel](const Arguments &current) -> int {
+                try {
+                    return run(current, bazel);
+                } catch (const std::exception &error) {
+                    std::fflush(stdout);
+                    std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());
+                    return kExitInternalError;
+                }
+            });
         return run(args, bazel);
     } catch (const std::exception &error) {
         std::fflush(stdout);

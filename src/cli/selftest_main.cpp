@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "bazel_outputs.hpp"
 #include "coverage_options.hpp"
 #include "doctor_report.hpp"
 #include "isolation_stats.hpp"
@@ -1059,6 +1060,47 @@ void test_terminal_report_coverage_section() {
 
 } // namespace
 
+void test_bazel_outputs() {
+    CHECK_EQ(json_quote("a\"b\\c\n\t\x01"), "\"a\\\"b\\\\c\\n\\t\\u0001\"");
+    CHECK_EQ(json_quote("caf\xc3\xa9 \xff"), "\"caf\xc3\xa9 \xef\xbf\xbd\"");
+
+    Session session;
+    session.python_version = "3.11.2";
+    session.collected = 2;
+    TestRecord passed;
+    passed.nodeid = "t.py::test_a";
+    TestRecord failed;
+    failed.nodeid = "t.py::test_b";
+    failed.outcome = tach::Outcome::Failed;
+    failed.phase = "call";
+    failed.message = "assert 1 == 2";
+    session.records = {passed, failed};
+    const std::string json = render_json_report(session, 1);
+    CHECK(json.find("\"exitcode\": 1") != std::string::npos);
+    CHECK(json.find("\"summary\": {\"failed\": 1, \"passed\": 1}") != std::string::npos);
+    CHECK(json.find("{\"nodeid\": \"t.py::test_b\", \"outcome\": \"failed\"") !=
+          std::string::npos);
+    CHECK(json.find("\"message\": \"assert 1 == 2\"") != std::string::npos);
+
+    CHECK(manifest_entries("pkg/a.py\n\npkg/b.py  \r\n") ==
+          (std::vector<std::string>{"pkg/a.py", "pkg/b.py"}));
+
+    const std::string lcov = "TN:\nSF:/real/ws/pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\n"
+                             "TN:\nSF:/real/ws/pkg/test_a.py\nDA:3,1\nend_of_record\n"
+                             "TN:\nSF:/elsewhere/c.py\nDA:2,0\nend_of_record\n";
+    const auto resolve = [](const std::string &entry) {
+        return entry == "pkg/a.py" ? std::string("/real/ws/pkg/a.py") : std::string();
+    };
+    // Only the manifest's files, named as the manifest names them.
+    CHECK_EQ(lcov_for_bazel(lcov, {"pkg/a.py", "pkg/missing.py"}, resolve, "/run/ws"),
+             "TN:\nSF:pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\n");
+    // No manifest: everything, relative to the root where under it.
+    CHECK_EQ(lcov_for_bazel(lcov, {}, resolve, "/real/ws"),
+             "TN:\nSF:pkg/a.py\nDA:1,1\nLF:1\nLH:1\nend_of_record\n"
+             "TN:\nSF:pkg/test_a.py\nDA:3,1\nend_of_record\n"
+             "TN:\nSF:/elsewhere/c.py\nDA:2,0\nend_of_record\n");
+}
+
 int main() {
     test_arguments_forwarding();
     test_arguments_values_that_look_like_options();
@@ -1095,6 +1137,7 @@ int main() {
     test_junit_document();
     test_iso_timestamp();
     test_terminal_report_coverage_section();
+    test_bazel_outputs();
     std::printf("%d checks, %d failed\n", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;
 }

@@ -79,7 +79,11 @@ void Engine::discard_worker() { worker_.reset(); }
 int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
     if (abort_.aborted()) return fail(TACH_ESHUTDOWN, "tach_shutdown was called: no worker is started any more");
-    if (WorkerProcess::start(options_.worker_path, options_.max_worker_memory, &abort_, &worker_, &error) != 0)
+    WorkerExtras extras;
+    extras.debugger = options_.debugger;
+    extras.max_memory = options_.max_worker_memory;
+    extras.abort = &abort_;
+    if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
 
     std::string payload;
@@ -314,6 +318,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
     const bool in_runner = effective_ == TACH_ISOLATION_SNAPSHOT;
     Channel &channel = in_runner ? *runner_ : worker_->control();
     worker_->take_stderr();  // only this test's output counts
+    worker_->end_debug_session();
     protocol::Run request{nodeid, static_cast<std::uint32_t>(effective_)};
     if (channel.send(protocol::encode(request)) != 0) {
         if (in_runner) {
@@ -391,6 +396,12 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
                 run.restore.replace_reason = "the snapshot runner did not finish restoring within " +
                                              seconds_text(kRestoreSeconds) + " and was replaced";
                 return run;
+            }
+            if (stage == Stage::Running && worker_->debug_session_active()) {
+                // The test entered the debugger: someone is (or was) at its
+                // prompt, so its time limit no longer applies.
+                deadline = -1;
+                continue;
             }
             if (stage == Stage::Running && test_pid <= 0) {
                 stage = Stage::Killed;  // reported as a timeout by the violation path below

@@ -142,10 +142,6 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         *message = "tach_init: options.sandbox is not supported by this build yet";
         return TACH_EUNSUPPORTED;
     }
-    if (out->debugger) {
-        *message = "tach_init: options.debugger is not supported by this build yet";
-        return TACH_EUNSUPPORTED;
-    }
 
     if (opts->python) {
         out->python = opts->python;

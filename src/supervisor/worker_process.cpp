@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -26,11 +27,32 @@ constexpr std::size_t kMaxStderr = 1 << 20;
 
 constexpr int kChildSocketFd = 3;
 constexpr int kChildTracebackFd = 4;
+constexpr int kChildDebugFd = 5;
+
+// Writes all of `data` to `fd` (a terminal or pipe), waiting when it is
+// non-blocking and full.  False when it cannot be written.
+bool write_fully(int fd, const char *data, std::size_t size) {
+    while (size > 0) {
+        ssize_t n = ::write(fd, data, size);
+        if (n > 0) {
+            data += n;
+            size -= static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && errno == EAGAIN) {
+            pollfd p{fd, POLLOUT, 0};
+            ::poll(&p, 1, 1000);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
 
 }  // namespace
 
-int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memory, AbortSwitch *abort,
-                         std::optional<WorkerProcess> *out, std::string *error) {
+int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerProcess> *out,
+                         std::string *error, const WorkerExtras &extras) {
     if (access(worker_path.c_str(), X_OK) != 0) {
         int err = errno;
         *error = "worker executable " + worker_path + " is not usable: " + std::strerror(err);
@@ -57,13 +79,25 @@ int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memor
         return err;
     }
 
+    UniqueFd debug_host, debug_worker;
+    if (extras.debugger) {
+        int dv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dv) != 0) {
+            int err = errno;
+            *error = std::string("socketpair (debugger): ") + std::strerror(err);
+            return err;
+        }
+        debug_host.reset(dv[0]);
+        debug_worker.reset(dv[1]);
+    }
+
     SpawnRequest req;
     req.path = worker_path;
     req.argv = {worker_path, "--socket-fd", std::to_string(kChildSocketFd), "--traceback-fd",
                 std::to_string(kChildTracebackFd), "--host-pid", std::to_string(getpid())};
-    if (max_memory != 0) {
+    if (extras.max_memory != 0) {
         req.argv.push_back("--max-memory");
-        req.argv.push_back(std::to_string(max_memory));
+        req.argv.push_back(std::to_string(extras.max_memory));
     }
     req.fds = {{worker_end.get(), kChildSocketFd}, {traceback.get(), kChildTracebackFd}};
     req.stderr_fd = err_write.get();
@@ -72,6 +106,10 @@ int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memor
     // during tests, which restore rolls back and verification reports.
     // The worker drops the variable again before Python starts.
     if (!std::getenv("LD_BIND_NOW")) req.extra_env = {"LD_BIND_NOW=1", "TACH_WORKER_UNSET_LD_BIND_NOW=1"};
+    if (debug_worker) {
+        req.fds.emplace_back(debug_worker.get(), kChildDebugFd);
+        req.extra_env.push_back("TACH_DEBUG_FD=" + std::to_string(kChildDebugFd));
+    }
     pid_t pid = -1;
     if (int rc = spawn_process(req, &pid)) {
         *error = "cannot start worker " + worker_path + ": " + std::strerror(rc);
@@ -81,10 +119,14 @@ int WorkerProcess::start(const std::string &worker_path, std::uint64_t max_memor
 
     WorkerProcess w(std::move(host_end));
     w.pid_ = pid;
-    w.abort_ = abort;
-    if (abort) abort->set_live(pid);
+    w.abort_ = extras.abort;
+    if (extras.abort) extras.abort->set_live(pid);
     w.stderr_ = std::move(err_read);
     w.traceback_ = std::move(traceback);
+    if (debug_host) {
+        fcntl(debug_host.get(), F_SETFL, fcntl(debug_host.get(), F_GETFL) | O_NONBLOCK);
+        w.debug_ = std::move(debug_host);
+    }
     out->emplace(std::move(w));
     return 0;
 }
@@ -97,6 +139,9 @@ WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
       control_(std::move(o.control_)),
       stderr_(std::move(o.stderr_)),
       traceback_(std::move(o.traceback_)),
+      debug_(std::move(o.debug_)),
+      debug_active_(o.debug_active_),
+      stdin_done_(o.stdin_done_),
       stderr_text_(std::move(o.stderr_text_)) {}
 
 WorkerProcess::~WorkerProcess() {
@@ -120,6 +165,36 @@ void WorkerProcess::drain_stderr() {
     }
 }
 
+void WorkerProcess::relay_debug_output() {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(debug_.get(), buf, sizeof buf);
+        if (n > 0) {
+            // What the host printed itself (its progress line) first.
+            std::fflush(stdout);
+            write_fully(STDOUT_FILENO, buf, static_cast<std::size_t>(n));
+            debug_active_ = true;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) debug_.reset();  // every worker process is gone
+        return;
+    }
+}
+
+void WorkerProcess::relay_debug_input() {
+    char buf[4096];
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+        // No more input: the debugger reads EOF (pdb quits) from now on.
+        stdin_done_ = true;
+        ::shutdown(debug_.get(), SHUT_WR);
+        return;
+    }
+    write_fully(debug_.get(), buf, static_cast<std::size_t>(n));
+}
+
 WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline, std::string *payload) {
     for (;;) {
         if (auto p = channel.next_payload()) {
@@ -140,13 +215,20 @@ WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline
             }
             timeout_ms = static_cast<int>(std::ceil(left * 1000.0));
         }
-        pollfd fds[2] = {{channel.fd(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}};
-        int n = ::poll(fds, stderr_ ? 2 : 1, timeout_ms);
+        // A closed fd (-1) is ignored by poll.
+        const bool read_stdin = debug_ && debug_active_ && !stdin_done_;
+        pollfd fds[4] = {{channel.fd(), POLLIN, 0},
+                         {stderr_.get(), POLLIN, 0},
+                         {debug_.get(), POLLIN, 0},
+                         {read_stdin ? STDIN_FILENO : -1, POLLIN, 0}};
+        int n = ::poll(fds, 4, timeout_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             return Event::Eof;
         }
         if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
+        if (debug_ && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_output();
+        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_input();
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) channel.read_available();
     }
 }

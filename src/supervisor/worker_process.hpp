@@ -18,14 +18,25 @@
 
 namespace tach {
 
+// What a worker is started with beyond the basics.
+struct WorkerExtras {
+    // A debug socket (the worker's fd 5, $TACH_DEBUG_FD): pdb in a test
+    // talks over it, and WorkerProcess::next_frame() relays it to this
+    // process's stdin/stdout (docs/debugging.md).
+    bool debugger = false;
+    // Bytes of address space (0: none), the worker's RLIMIT_AS (see
+    // worker/memory_limit.hpp).
+    std::uint64_t max_memory = 0;
+    // Learns the worker's pid while it may be signalled (tach_shutdown
+    // from another thread); may be null.
+    AbortSwitch *abort = nullptr;
+};
+
 class WorkerProcess {
 public:
-    // Spawns `worker_path`; `max_memory` bytes (0: none) become the
-    // worker's RLIMIT_AS (see worker/memory_limit.hpp).  Returns 0, or an
-    // errno value with *error set.
-    // `abort` (may be null) learns the pid while it may be signalled.
-    static int start(const std::string &worker_path, std::uint64_t max_memory, AbortSwitch *abort,
-                     std::optional<WorkerProcess> *out, std::string *error);
+    // Spawns `worker_path`.  Returns 0, or an errno value with *error set.
+    static int start(const std::string &worker_path, std::optional<WorkerProcess> *out,
+                     std::string *error, const WorkerExtras &extras = WorkerExtras());
 
     WorkerProcess(WorkerProcess &&) noexcept;
     WorkerProcess &operator=(WorkerProcess &&) = delete;
@@ -45,6 +56,12 @@ public:
     Event next_frame(double deadline, std::string *payload) { return next_frame(control_, deadline, payload); }
     Channel &control() { return control_; }
 
+    // Debugger relay: true once the current test's debugger has written to
+    // the terminal (stdin is relayed from then on, and the engine lifts the
+    // test's timeout); reset before each test.
+    bool debug_session_active() const { return debug_active_; }
+    void end_debug_session() { debug_active_ = false; }
+
     // What the worker wrote to stderr since the last call (bounded).
     std::string take_stderr();
     // The traceback file's current content.
@@ -61,6 +78,10 @@ public:
 private:
     explicit WorkerProcess(UniqueFd control) : control_(std::move(control)) {}
     void drain_stderr();
+    // Moves what the worker's debugger wrote to our stdout, and (while a
+    // session is active) what the user typed to the debugger.
+    void relay_debug_output();
+    void relay_debug_input();
     int reap(bool block);
 
     pid_t pid_ = -1;
@@ -70,6 +91,9 @@ private:
     Channel control_;
     UniqueFd stderr_;
     UniqueFd traceback_;
+    UniqueFd debug_;
+    bool debug_active_ = false;
+    bool stdin_done_ = false;
     std::string stderr_text_;
 };
 

@@ -18,6 +18,17 @@ directory, and checks the effect:
                           written when the worker cannot start (exit 3)
   TEST_TMPDIR             tmp_path and tempfile lie under it (a tiny suite
                           generated here)
+  TEST_UNDECLARED_OUTPUTS_DIR
+                          tach-report.json there lists every test with the
+                          outcome the JUnit XML gives it
+  COVERAGE_DIR / COVERAGE_OUTPUT_FILE / COVERAGE_MANIFEST
+                          (a tiny project behind a runfiles-like tree of
+                          symlinks) coverage turns on without --cov; LCOV in
+                          COVERAGE_DIR/tach_lcov.dat and COVERAGE_OUTPUT_FILE
+                          holds only the manifest's files, named as there,
+                          with the right hit lines; no table in the output;
+                          tach-coverage-contexts.json in the undeclared
+                          outputs names the test that ran each line
 
 Usage:  bazel_env_check.py --tach TACH --suite SUITE_DIR [--tach-arg ARG ...]
 Standard library only.  The environment (TACH_WORKER, TACH_SHIM_DIR, ...) is
@@ -25,7 +36,9 @@ passed on to tach, minus any Bazel variables it may already hold.
 """
 import argparse
 import collections
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +48,8 @@ import xml.etree.ElementTree as ET
 BAZEL_VARS = (
     "XML_OUTPUT_FILE", "TESTBRIDGE_TEST_ONLY", "TEST_TOTAL_SHARDS",
     "TEST_SHARD_INDEX", "TEST_SHARD_STATUS_FILE", "TEST_PREMATURE_EXIT_FILE",
-    "TEST_INFRASTRUCTURE_FAILURE_FILE", "TEST_TMPDIR",
+    "TEST_INFRASTRUCTURE_FAILURE_FILE", "TEST_TMPDIR", "TEST_UNDECLARED_OUTPUTS_DIR",
+    "COVERAGE_DIR", "COVERAGE_OUTPUT_FILE", "COVERAGE_MANIFEST",
 )
 
 failures = []
@@ -254,6 +268,156 @@ def check_tmpdir(runner, tmp):
           "TEST_TMPDIR: an explicit --basetemp wins (%s)" % text.strip())
 
 
+def junit_outcomes(path):
+    """{(classname, name): outcome} from a JUnit file."""
+    out = {}
+    for tc in ET.parse(path).getroot().iter("testcase"):
+        tags = {child.tag for child in tc}
+        outcome = ("failed" if "failure" in tags else "error" if "error" in tags
+                   else "skipped" if "skipped" in tags else "passed")
+        out[(tc.get("classname", ""), tc.get("name", ""))] = outcome
+    return out
+
+
+def mangle(nodeid):
+    """pytest's classname/name of a node id (no parametrize brackets in path)."""
+    path, _, rest = nodeid.partition("::")
+    parts = rest.split("::")
+    classname = ".".join([path[:-3].replace("/", ".")] + parts[:-1])
+    return classname, parts[-1]
+
+
+def check_undeclared_outputs(runner, suite, tmp, nodeids):
+    outs = os.path.join(tmp, "undeclared")
+    xml = os.path.join(tmp, "undeclared.xml")
+    rc, out = runner.run(suite, env={"TEST_UNDECLARED_OUTPUTS_DIR": outs,
+                                     "XML_OUTPUT_FILE": xml})
+    report = os.path.join(outs, "tach-report.json")
+    if not check(os.path.isfile(report),
+                 "TEST_UNDECLARED_OUTPUTS_DIR: tach-report.json written there (exit %d)" % rc):
+        return
+    data = json.load(open(report))
+    tests = {t["nodeid"]: t["outcome"] for t in data["tests"]}
+    # A failing teardown shows as an error in JUnit, beside the outcome.
+    teardown = {t["nodeid"] for t in data["tests"] if t["teardown_failed"]}
+    check(sorted(tests) == sorted(nodeids),
+          "TEST_UNDECLARED_OUTPUTS_DIR: the report lists every collected test (%d of %d)"
+          % (len(tests), len(nodeids)))
+    check(data["exitcode"] == rc, "TEST_UNDECLARED_OUTPUTS_DIR: the report's exit code is "
+          "tach's (%s vs %d)" % (data["exitcode"], rc))
+    junit = junit_outcomes(xml)
+    # xfailed is a skip in JUnit, xpassed a pass; crashes/timeouts failures.
+    as_junit = {"xfailed": "skipped", "xpassed": "passed", "crashed": "failed",
+                "timeout": "failed"}
+    mismatched = [n for n, o in tests.items()
+                  if junit.get(mangle(n)) not in (as_junit.get(o, o), None)
+                  and not (n in teardown and junit.get(mangle(n)) == "error")]
+    known = [n for n in tests if mangle(n) in junit]
+    check(not mismatched and len(known) >= len(tests) // 2,
+          "TEST_UNDECLARED_OUTPUTS_DIR: outcomes agree with the JUnit XML (%d compared, "
+          "mismatched: %s)" % (len(known), mismatched[:3]))
+    counts = collections.Counter(tests.values())
+    check(data["summary"] == dict(counts),
+          "TEST_UNDECLARED_OUTPUTS_DIR: summary counts the tests (%s)" % data["summary"])
+    check(not os.path.exists(os.path.join(outs, "tach-coverage-contexts.json")),
+          "TEST_UNDECLARED_OUTPUTS_DIR: no coverage contexts without coverage")
+
+
+COV_MODULE = textwrap.dedent('''\
+    def covered(x):
+        return x + 1
+
+
+    def not_covered(x):
+        return x - 1
+    ''')
+
+COV_OTHER = textwrap.dedent('''\
+    def helper():
+        return 42
+    ''')
+
+COV_TEST = textwrap.dedent('''\
+    from pkg.mod import covered
+    from pkg.other import helper
+
+
+    def test_covered():
+        assert covered(1) == 2
+        assert helper() == 42
+    ''')
+
+
+def check_coverage(runner, tmp):
+    # The real sources, and a runfiles-like tree of symlinks to them where
+    # tach runs (as Bazel runs a test in its runfiles directory).
+    real = os.path.join(tmp, "cov_real")
+    run = os.path.join(tmp, "cov_run")
+    files = {"conftest.py": "", "pkg/__init__.py": "", "pkg/mod.py": COV_MODULE, "pkg/other.py": COV_OTHER,
+             "tests/test_cov.py": COV_TEST}
+    for rel, text in files.items():
+        for root in (real, run):
+            os.makedirs(os.path.join(root, os.path.dirname(rel)), exist_ok=True)
+        with open(os.path.join(real, rel), "w") as f:
+            f.write(text)
+        os.symlink(os.path.join(real, rel), os.path.join(run, rel))
+    cov_dir = os.path.join(tmp, "cov_dir")
+    os.makedirs(cov_dir)
+    manifest = os.path.join(tmp, "cov_manifest.txt")
+    with open(manifest, "w") as f:
+        f.write("pkg/mod.py\npkg/missing_from_run.py\n")
+    output = os.path.join(tmp, "cov_output.dat")
+    outs = os.path.join(tmp, "cov_undeclared")
+    rc, out = runner.run(run, ["-p", "no:cacheprovider"], env={
+        "COVERAGE_DIR": cov_dir, "COVERAGE_MANIFEST": manifest, "COVERAGE_OUTPUT_FILE": output,
+        "TEST_UNDECLARED_OUTPUTS_DIR": outs})
+    check(rc == 0, "COVERAGE_DIR: the suite passes under coverage (exit %d)" % rc)
+    check("coverage: platform" not in out and "TOTAL" not in out,
+          "COVERAGE_DIR: no coverage table in the test log")
+    dat = os.path.join(cov_dir, "tach_lcov.dat")
+    if not check(os.path.isfile(dat), "COVERAGE_DIR: LCOV written to COVERAGE_DIR/tach_lcov.dat"):
+        print(out)
+        return
+    text = open(dat).read()
+    sources = [l[3:] for l in text.splitlines() if l.startswith("SF:")]
+    check(sources == ["pkg/mod.py"],
+          "COVERAGE_MANIFEST: only the manifest's file, named as there (SF: %s)" % sources)
+    hits = dict(tuple(map(int, l[3:].split(",")[:2])) for l in text.splitlines()
+                if l.startswith("DA:"))
+    # def covered / return x + 1 / def not_covered / return x - 1
+    check(hits.get(1, 0) > 0 and hits.get(2, 0) > 0 and hits.get(5, 0) > 0
+          and hits.get(6) == 0,
+          "COVERAGE_DIR: lines 1, 2, 5 hit and line 6 not (%s)" % sorted(hits.items()))
+    check(os.path.isfile(output) and open(output).read() == text,
+          "COVERAGE_OUTPUT_FILE: the same LCOV written there")
+    contexts = os.path.join(outs, "tach-coverage-contexts.json")
+    if check(os.path.isfile(contexts),
+             "TEST_UNDECLARED_OUTPUTS_DIR: tach-coverage-contexts.json under coverage"):
+        data = json.load(open(contexts))
+        per_line = {}
+        for path, info in data.get("files", {}).items():
+            if path.endswith("pkg/mod.py"):
+                per_line = info.get("contexts", {})
+        check(any("tests/test_cov.py::test_covered" in c for c in per_line.get("2", [])),
+              "contexts: line 2 of pkg/mod.py run by tests/test_cov.py::test_covered (%s)"
+              % per_line.get("2"))
+
+    # Without a manifest: every file under the (resolved) working directory,
+    # named relative to it (a plain directory: without the manifest tach
+    # cannot know where runfiles symlinks lead).
+    shutil.rmtree(cov_dir)
+    rc, out = runner.run(real, ["-p", "no:cacheprovider"], env={"COVERAGE_DIR": cov_dir})
+    text = open(dat).read() if os.path.isfile(dat) else ""
+    sources = sorted(l[3:] for l in text.splitlines() if l.startswith("SF:"))
+    check(rc == 0 and "pkg/mod.py" in sources and "pkg/other.py" in sources,
+          "COVERAGE_DIR without COVERAGE_MANIFEST: all measured files (%s)" % sources)
+    # --no-cov wins over Bazel.
+    shutil.rmtree(cov_dir, ignore_errors=True)
+    rc, out = runner.run(run, ["-p", "no:cacheprovider", "--no-cov"],
+                         env={"COVERAGE_DIR": cov_dir})
+    check(rc == 0 and not os.path.exists(dat), "COVERAGE_DIR: --no-cov wins (exit %d)" % rc)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tach", required=True)
@@ -284,6 +448,8 @@ def main(argv=None):
         check_premature_exit(runner, suite, tmp)
         check_infrastructure_failure(runner, suite, tmp)
         check_tmpdir(runner, tmp)
+        check_undeclared_outputs(runner, suite, tmp, nodeids)
+        check_coverage(runner, tmp)
 
     if failures:
         print("\n%d check(s) failed:" % len(failures))
