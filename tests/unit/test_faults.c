@@ -205,6 +205,25 @@ static void test_kill_zygote(void **state) {
 
 /* ---- a hostile worker (tests/hardening/fake_worker.py) ---- */
 
+/* Well-formed UTF-8: no stray continuation, overlong, surrogate or > U+10FFFF. */
+static int valid_utf8(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!n) return 0;
+        unsigned cp = n == 1 ? c : c & (0x7F >> n);
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) return 0;
+            cp = cp << 6 | (p[i] & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
 static void test_fake_worker(void **state) {
     (void)state;
     static const struct {
@@ -215,7 +234,8 @@ static void test_fake_worker(void **state) {
         {"truncated-hello", TACH_EWORKER},   {"garbage-collected", TACH_EWORKER},
         {"huge-count", TACH_EWORKER},        {"truncated-collected", TACH_EWORKER},
         {"garbage-on-run", TACH_OK},         {"close-on-run", TACH_OK},
-        {"wrong-type-on-run", TACH_OK},
+        {"wrong-type-on-run", TACH_OK},      {"other-nodeid", TACH_OK},
+        {"bad-utf8-result", TACH_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         setenv("FAKE_WORKER_MODE", cases[i].mode, 1);
@@ -226,7 +246,17 @@ static void test_fake_worker(void **state) {
             assert_int_equal(tach_snapshot(e), TACH_OK);
             tach_result *r = NULL;
             assert_int_equal(tach_run_test(e, "test_a.py::test_one", &r), TACH_OK);
-            assert_int_equal(tach_result_outcome(r), TACH_OUTCOME_CRASHED);
+            if (!strcmp(cases[i].mode, "bad-utf8-result")) {
+                /* The texts are repaired (tach.h promises UTF-8), the NaN
+                 * duration replaced by the host's measure. */
+                assert_int_equal(tach_result_outcome(r), TACH_OUTCOME_PASSED);
+                assert_true(valid_utf8(tach_result_stdout(r)));
+                assert_true(valid_utf8(tach_result_message(r)));
+                assert_non_null(strstr(tach_result_stdout(r), "bad \xEF\xBF\xBD"));
+                assert_true(tach_result_duration(r) >= 0 && tach_result_duration(r) < 60);
+            } else {
+                assert_int_equal(tach_result_outcome(r), TACH_OUTCOME_CRASHED);
+            }
             tach_result_free(r);
         } else {
             assert_non_null(strstr(tach_errmsg(e), "worker"));
