@@ -83,7 +83,10 @@ TACH_API const char *tach_strerror(int status) {
 }
 
 TACH_API const char *tach_isolation_name(tach_isolation isolation) {
-    switch (isolation) {
+    // A C caller may pass any int: read it as one (see resolve_options).
+    int value = 0;
+    std::memcpy(&value, &isolation, sizeof value);
+    switch (value) {
     case TACH_ISOLATION_AUTO: return "auto";
     case TACH_ISOLATION_FORK: return "fork";
     case TACH_ISOLATION_NONE: return "none";
