@@ -45,7 +45,8 @@
  *   owned by the handle they came from and stay valid until that handle is
  *   freed, unless said otherwise.  Never free them.
  * - Thread safety: one engine must be used by one thread at a time (the
- *   caller serialises calls on it); different engines are independent and
+ *   caller serialises calls on it; the one exception is tach_shutdown,
+ *   which may stop a running call, see there); different engines are independent and
  *   may be used from different threads at once.  Results are independent
  *   objects: once returned they may be read from any thread and freed by
  *   any thread, once.  Functions that take no handle are thread-safe.
@@ -104,8 +105,10 @@ typedef enum tach_status {
     TACH_EWORKER = 7,     /* the worker process failed (could not start,
                              died outside a test, broke the protocol) */
     TACH_ENOMEM = 8,      /* out of memory */
-    TACH_EUNSUPPORTED = 9 /* the requested isolation mode is not available
+    TACH_EUNSUPPORTED = 9, /* the requested isolation mode is not available
                              on this build or kernel */
+    TACH_ESHUTDOWN = 10   /* tach_shutdown was called from another thread
+                             while this call was running; it was stopped */
 } tach_status;
 
 /* A static, human-readable name for a status code ("TACH_EINVAL: invalid
@@ -280,7 +283,16 @@ TACH_API int tach_init(tach_engine **out, const tach_init_options *opts);
 
 /* Destructor.  Stop the worker and every process it started, reap them and
  * free the engine with everything it owns (node id strings, messages).
- * Results obtained from the engine stay valid.  NULL is a no-op. */
+ * Results obtained from the engine stay valid.  NULL is a no-op.
+ *
+ * Thread safety: it may be called from another thread while one call on
+ * the engine (tach_snapshot, tach_restore, tach_run_test,
+ * tach_coverage_write) is running, e.g. to abort a long run: it kills the
+ * worker, that call returns TACH_ESHUTDOWN (a test it was running gets no
+ * result), and tach_shutdown frees the engine only after that call has
+ * returned.  The calling thread must make no further call on the engine
+ * (not even tach_errmsg): starting a call once tach_shutdown has been
+ * called is misuse, as is calling tach_shutdown twice. */
 TACH_API void tach_shutdown(tach_engine *engine);
 
 /* The message of the last failed call on this engine, or "" if the last

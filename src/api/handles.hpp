@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "common/protocol.hpp"
 #include "supervisor/engine.hpp"
@@ -12,6 +13,10 @@ struct tach_engine {
     std::unique_ptr<tach::Engine> engine;
     // Message of a failure that happened without an engine.
     std::string error;
+    // Held by every call that may wait on the worker (snapshot, restore,
+    // run_test, coverage_write), so that tach_shutdown from another thread
+    // can stop that call and wait for it to return before freeing.
+    std::mutex calls;
 };
 
 struct tach_result {

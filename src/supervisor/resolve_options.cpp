@@ -158,15 +158,20 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         }
         out->args.emplace_back(opts->args[i]);
     }
-    switch (opts->isolation) {
+    // Read as the int a C caller stored: in C++ an enum object holding a
+    // value outside its enumerators' range may not even be loaded.
+    int isolation = 0;
+    static_assert(sizeof isolation == sizeof opts->isolation);
+    std::memcpy(&isolation, &opts->isolation, sizeof isolation);
+    switch (isolation) {
     case TACH_ISOLATION_AUTO:
     case TACH_ISOLATION_FORK:
     case TACH_ISOLATION_NONE:
     case TACH_ISOLATION_SNAPSHOT:
-        out->isolation = opts->isolation;
+        out->isolation = static_cast<tach_isolation>(isolation);
         break;
     default:
-        *message = "tach_init: unknown isolation mode " + std::to_string(static_cast<int>(opts->isolation));
+        *message = "tach_init: unknown isolation mode " + std::to_string(isolation);
         return TACH_EINVAL;
     }
     if (!std::isfinite(opts->timeout_seconds)) {

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "supervisor/spawner.hpp"
 
@@ -119,6 +120,8 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
 
     WorkerProcess w(std::move(host_end));
     w.pid_ = pid;
+    w.abort_ = extras.abort;
+    if (extras.abort) extras.abort->set_live(pid);
     w.stderr_ = std::move(err_read);
     w.traceback_ = std::move(traceback);
     if (debug_host) {
@@ -131,6 +134,7 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
 
 WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
+      abort_(std::exchange(o.abort_, nullptr)),
       reaped_(o.reaped_),
       wait_status_(o.wait_status_),
       control_(std::move(o.control_)),
@@ -250,9 +254,14 @@ std::string WorkerProcess::traceback_text() const {
 
 int WorkerProcess::reap(bool block) {
     if (reaped_) return wait_status_;
+    // Held while the pid may disappear: AbortSwitch never signals a reaped
+    // (possibly reused) pid.
+    std::unique_lock<std::mutex> lock;
+    if (abort_) lock = std::unique_lock<std::mutex>(abort_->mutex());
     for (;;) {
         int status = 0;
         pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+        if (r != 0 && abort_ && (r == pid_ || errno != EINTR)) abort_->clear_live_locked();
         if (r == pid_) {
             reaped_ = true;
             wait_status_ = status;

@@ -13,6 +13,7 @@
 
 #include "common/monotonic_clock.hpp"
 #include "common/unique_fd.hpp"
+#include "supervisor/abort_switch.hpp"
 #include "supervisor/channel.hpp"
 
 namespace tach {
@@ -28,6 +29,9 @@ struct WorkerExtras {
     std::uint64_t max_memory = 0;
     // New user, mount and network namespaces (src/sandbox/sandbox.hpp).
     bool sandbox = false;
+    // Learns the worker's pid while it may be signalled (tach_shutdown
+    // from another thread); may be null.
+    AbortSwitch *abort = nullptr;
 };
 
 class WorkerProcess {
@@ -83,6 +87,7 @@ private:
     int reap(bool block);
 
     pid_t pid_ = -1;
+    AbortSwitch *abort_ = nullptr;
     bool reaped_ = false;
     int wait_status_ = -1;
     Channel control_;

@@ -1,5 +1,7 @@
 #include "worker/run_in_process.hpp"
 
+#include "worker/output_cap.hpp"
+
 #include "coverage/line_tracer.hpp"
 #include "worker/python_text.hpp"
 
@@ -56,6 +58,7 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     r.teardown_message = field(out, "teardown_message");
     if (!outcome) r.longrepr = "the tach shim returned an unknown outcome: " + field(out, "outcome");
     Py_DECREF(out);
+    for (std::string *text : {&r.stdout_text, &r.stderr_text, &r.longrepr, &r.teardown_longrepr}) cap_output(*text);
     return r;
 }
 
@@ -64,6 +67,8 @@ void read_crash_output(PyObject *runner, std::string *out, std::string *err) {
     if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
         *out = utf8_of(PyTuple_GET_ITEM(pair, 0));
         *err = utf8_of(PyTuple_GET_ITEM(pair, 1));
+        cap_output(*out);
+        cap_output(*err);
     }
     Py_XDECREF(pair);
     PyErr_Clear();

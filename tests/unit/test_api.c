@@ -257,6 +257,7 @@ static void test_api_strerror_every_code(void **state) {
         {TACH_EMISUSE, "TACH_EMISUSE"}, {TACH_EINTERP, "TACH_EINTERP"},
         {TACH_ECOLLECT, "TACH_ECOLLECT"}, {TACH_EWORKER, "TACH_EWORKER"},
         {TACH_ENOMEM, "TACH_ENOMEM"},   {TACH_EUNSUPPORTED, "TACH_EUNSUPPORTED"},
+        {TACH_ESHUTDOWN, "TACH_ESHUTDOWN"},
     };
     const size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
@@ -270,7 +271,7 @@ static void test_api_strerror_every_code(void **state) {
         assert_true(strlen(text) > len + 2);
         for (size_t j = 0; j < i; j++) assert_string_not_equal(text, tach_strerror(codes[j].code));
     }
-    const int unknown[] = {-1, 10, 11, 100, INT_MAX, INT_MIN};
+    const int unknown[] = {-1, 11, 12, 100, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         assert_string_equal(tach_strerror(unknown[i]), "unknown tach status");
 }
