@@ -209,8 +209,11 @@ typedef struct tach_init_options {
                                     `python -m pytest ARGS` takes them. */
     size_t nargs;                /* number of entries in args */
     const char *python;          /* interpreter (or virtualenv python) whose
-                                    environment the worker adopts.  NULL:
-                                    the interpreter tach was built for. */
+                                    environment the worker adopts; a name
+                                    without '/' is looked up on $PATH.  The
+                                    worker built for its Python version is
+                                    used (TACH_EINTERP if there is none).
+                                    NULL: the default interpreter. */
     tach_isolation isolation;    /* default TACH_ISOLATION_AUTO */
     double timeout_seconds;      /* per-test limit; <= 0: no limit.  A test
                                     over it becomes TACH_OUTCOME_TIMEOUT,
