@@ -12,6 +12,7 @@ stderr, and not be killed by a signal:
   no-worker        a virtualenv whose pyvenv.cfg says 3.99: the message
                    lists the workers there are and how to build one
   too-old          a virtualenv of 3.9: tach needs 3.10 or newer
+  free-threaded    an executable named python3.13t: unsupported
   forced-listed    $TACH_WORKER = a listed worker of another version than
                    --python (when the build has two versions)
   forced-unlisted  $TACH_WORKER = a copy of such a worker outside any list:
@@ -47,6 +48,15 @@ def fake_venv(tmp, name, version):
     return os.path.join(root, "bin", "python")
 
 
+def free_threaded(tmp):
+    # A file of that name (the version is read from the name a symlink
+    # resolves to, so no symlink to something else).
+    path = os.path.join(tmp, "ft", "bin", "python3.13t")
+    os.makedirs(os.path.dirname(path))
+    shutil.copy2("/bin/true", path)
+    return path
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tach", required=True)
@@ -72,6 +82,9 @@ def main():
               "%s (tach-worker)" % default[2], "-Dpythons="]),
             ("too-old", ["--python", fake_venv(tmp, "v39", "3.9.18")], {},
              ["is Python 3.9", "tach needs Python 3.10 or newer"]),
+            ("free-threaded", ["--python", free_threaded(tmp)], {},
+             ["is Python 3.13t, and this tach has no worker for it",
+              "free-threaded builds are not supported"]),
         ]
         if other:
             cases.append(("forced-listed", ["--python", default[3]], {"TACH_WORKER": other[0]},
