@@ -18,6 +18,9 @@ stderr, and not be killed by a signal:
   forced-unlisted  $TACH_WORKER = a copy of such a worker outside any list:
                    the worker itself refuses the interpreter
 
+and one that must work: `--python pythonX.Y` (the default interpreter's
+name, its directory first on $PATH) collects the suite (exit 0).
+
 Exit 0 when every case holds, 1 otherwise.  Standard library only.
 """
 
@@ -99,6 +102,15 @@ def main():
         else:
             print("only one Python version built: forced-* cases not run")
         failures = 0
+        by_name = dict(base_env, PATH=os.path.dirname(default[3]) + ":" + base_env.get("PATH", ""))
+        proc = subprocess.run([args.tach, "--python", os.path.basename(default[3]), "--collect-only", "-q"],
+                              cwd=args.suite, env=by_name, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+        ok = proc.returncode == 0 and "collected" in proc.stdout
+        print("%-16s %s" % ("by-name", "ok" if ok else "FAIL: exit %d" % proc.returncode))
+        if not ok:
+            failures += 1
+            print("  stdout: %s\n  stderr: %s" % (proc.stdout.strip()[-800:], proc.stderr.strip()[-800:]))
         for name, tach_args, extra_env, words in cases:
             env = dict(base_env, **extra_env)
             proc = subprocess.run([args.tach] + tach_args + ["-q"], cwd=args.suite, env=env,
