@@ -226,7 +226,9 @@ typedef struct tach_init_options {
                                     exhausting the machine.  0: no limit. */
     int sandbox;                 /* non-zero: run the worker in new user,
                                     mount and network namespaces (loopback
-                                    only, project tree read-only).
+                                    only; the file system read-only except
+                                    $TMPDIR or /tmp, $TEST_TMPDIR, /dev and
+                                    /proc; docs/sandbox.md).
                                     tach_init returns TACH_EUNSUPPORTED
                                     where the kernel does not allow it; it
                                     never runs unsandboxed instead. */

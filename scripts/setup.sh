@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential meson ninja-build pkg-config
-  python3 python3-dev python3-pytest python3-coverage
+  python3 python3-dev python3-pytest python3-coverage python3-venv
+  python3-tomli python3-exceptiongroup  # pytest on Python 3.10 (the pyenv workers)
   python3-django  # tests/suites/django_project (Django warm-up)
   libmimalloc-dev libcmocka-dev
   lcov
@@ -17,7 +18,8 @@ packages=(
 # Optional: tests that need these skip (exit 77) without them.  Installed
 # only where the distribution has them.
 optional=(
-  bazel-bootstrap bazel-platforms bazel-rules-java  # tests/bazel: bazel test offline
+  bazel-bootstrap bazel-platforms bazel-rules-java  # tests/integrations: bazel test offline
+  zip  # Bazel zips a test's undeclared outputs with it
   rustc  # examples/api/rust_api.rs
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

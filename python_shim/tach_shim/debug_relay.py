@@ -48,6 +48,19 @@ def _channel():
     return _streams
 
 
+def show_failure(report):
+    """What pytest prints before its post-mortem prompt (the failure, then
+    "entering PDB"), through the relay: pytest writes it to the worker's
+    stdout, which nobody sees."""
+    if _FD is None or not hasattr(report, "when"):
+        return
+    _, writer = _channel()
+    writer.write("\n>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> traceback >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>\n")
+    writer.write(report.longreprtext.rstrip() + "\n")
+    writer.write(">>>>>>>>>>>>>>>>>>>>>>>>>>>>>> entering PDB >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>\n")
+    writer.flush()
+
+
 class RelayPdb(pdb.Pdb):
     """pdb reading and writing the host's terminal through the relay."""
 

@@ -36,6 +36,12 @@ class TachPlugin:
         faulthandler.register(signal.SIGUSR2, file=self._bridge.TRACEBACK_FD,
                               all_threads=True, chain=False)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_exception_interact(self, node, call, report):
+        # --pdb: show the failure before the post-mortem prompt.
+        if node.config.getvalue("usepdb"):
+            debug_relay.show_failure(report)
+
     def pytest_collectreport(self, report):
         if report.failed:
             nodeid = report.nodeid or str(getattr(report, "fspath", ""))

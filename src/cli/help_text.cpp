@@ -100,6 +100,13 @@ tach options:
                         this terminal (relayed from the worker); breakpoint()
                         in a test also reaches the terminal whenever stdin
                         and stdout are terminals (docs/debugging.md)
+  --sandbox             run the worker in new user, mount and network
+                        namespaces: only a loopback interface, and a
+                        read-only file system except $TMPDIR (or /tmp),
+                        $TEST_TMPDIR, /dev and /proc.  Where the kernel
+                        refuses, tach exits 4 and runs nothing (never
+                        unsandboxed); --doctor says whether it is available
+                        (docs/sandbox.md)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
 

@@ -180,6 +180,22 @@ void test_arguments_max_worker_memory() {
     }
 }
 
+void test_arguments_watch_pdb_sandbox() {
+    Arguments a = parse({"tests/"});
+    CHECK(!a.watch && !a.pdb && !a.sandbox);
+    // --watch and --sandbox are tach's; --pdb is used and forwarded.
+    a = parse({"--watch", "-k", "x", "a.py", "--sandbox", "--tb", "short", "--pdb", "b.py::t"});
+    CHECK(a.watch && a.sandbox && a.pdb);
+    CHECK_EQ(joined(a.pytest_args), "-k|x|a.py|--tb|short|--pdb|b.py::t");
+    // Where the paths and node ids are (watch mode replaces them).
+    CHECK(a.positional.size() == 2 && a.positional[0] == 2 && a.positional[1] == 6);
+    a = parse({"-x", "--", "-odd.py"});
+    CHECK(a.positional.size() == 1 && a.pytest_args[a.positional[0]] == "-odd.py");
+    CHECK(throws_usage([] { parse({"--watch=yes"}); }));
+    CHECK(throws_usage([] { parse({"--sandbox=1"}); }));
+    CHECK(throws_usage([] { parse({"--pdb=1"}); }));
+}
+
 void test_arguments_isolation_stats_doctor() {
     Arguments a = parse({"tests/"});
     CHECK(a.isolation == tach::Isolation::Auto);  // the default is auto ...
@@ -1109,6 +1125,7 @@ int main() {
     test_arguments_bad_values();
     test_arguments_max_worker_memory();
     test_arguments_isolation_stats_doctor();
+    test_arguments_watch_pdb_sandbox();
     test_arguments_coverage();
     test_arguments_coverage_bad_values();
     test_coverage_texts();

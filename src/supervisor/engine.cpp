@@ -85,6 +85,7 @@ int Engine::start_worker(protocol::Collected *collected) {
     extras.debugger = options_.debugger;
     extras.max_memory = options_.max_worker_memory;
     extras.abort = &abort_;
+    extras.sandbox = options_.sandbox;
     if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
 

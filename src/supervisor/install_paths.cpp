@@ -32,7 +32,11 @@ InstallPaths default_install_paths() {
         p.worker = TACH_INSTALL_WORKER;
         p.shim_dir = TACH_INSTALL_SHIM_DIR;
     }
-    if (const char *w = std::getenv("TACH_WORKER"); w && *w) p.worker = w;
+    p.worker_dir = p.worker.substr(0, p.worker.rfind('/'));
+    if (const char *w = std::getenv("TACH_WORKER"); w && *w) {
+        p.worker = w;
+        p.worker_from_env = true;
+    }
     if (const char *s = std::getenv("TACH_SHIM_DIR"); s && *s) p.shim_dir = s;
     return p;
 }

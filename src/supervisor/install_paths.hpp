@@ -7,7 +7,9 @@
 namespace tach {
 
 struct InstallPaths {
-    std::string worker;
+    std::string worker;      // the default worker, or $TACH_WORKER
+    std::string worker_dir;  // where the build's workers and tach-workers.list are
+    bool worker_from_env = false;  // $TACH_WORKER chose `worker`
     std::string shim_dir;
 };
 

@@ -6,13 +6,15 @@
 #include <climits>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "supervisor/engine.hpp"
 #include "supervisor/install_paths.hpp"
-#include "supervisor/interpreter_version.hpp"
+#include "supervisor/worker_set.hpp"
+#include "common/interpreter_version.hpp"
 #include "tach_paths.h"
 
 namespace tach {
@@ -35,6 +37,102 @@ bool is_directory(const std::string &path) {
     struct stat st;
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+
+// A name without '/' is looked up on $PATH, as a shell would.
+int resolve_python(const std::string &given, std::string *python, std::string *message) {
+    *python = given;
+    if (!given.empty() && given.find('/') == std::string::npos) {
+        const char *path = std::getenv("PATH");
+        std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t colon = dirs.find(':', start);
+            std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+            std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + given;
+            if (access(candidate.c_str(), X_OK) == 0 && !is_directory(candidate)) {
+                *python = candidate;
+                break;
+            }
+            if (colon == std::string::npos) break;
+            start = colon + 1;
+        }
+        if (python->find('/') == std::string::npos) {
+            *message = "tach_init: interpreter " + given + " not found on $PATH";
+            return TACH_EINTERP;
+        }
+    }
+    if (python->empty() || access(python->c_str(), X_OK) != 0 || is_directory(*python)) {
+        *message = "tach_init: interpreter " + given + " does not exist or is not executable";
+        return TACH_EINTERP;
+    }
+    return TACH_OK;
+}
+
+std::string how_to_build_worker(const std::string &python) {
+    return "configure tach with -Dpythons=" + python +
+           " (CPython 3.10 or newer, built with a shared libpython, with its headers) and rebuild";
+}
+
+bool version_below_3_10(const std::string &version) {
+    int major = 0, minor = 0;
+    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return false;
+    return major < 3 || (major == 3 && minor < 10);
+}
+
+// The worker: the one options.worker_path or $TACH_WORKER names, else the
+// build's worker for the chosen interpreter's Python version.
+int choose_worker(const tach_init_options *opts, const InstallPaths &defaults, EngineOptions *out,
+                  std::string *message) {
+    const bool forced = opts->worker_path || defaults.worker_from_env;
+    out->worker_path = opts->worker_path ? opts->worker_path : defaults.worker;
+    char resolved[PATH_MAX];
+    if (realpath(out->worker_path.c_str(), resolved)) out->worker_path = resolved;
+    if (access(out->worker_path.c_str(), X_OK) != 0) {
+        *message = "tach_init: worker executable " + out->worker_path +
+                   " not found (set options.worker_path or $TACH_WORKER)";
+        return TACH_ENOTFOUND;
+    }
+    if (out->python.empty()) return TACH_OK;  // the worker's own interpreter
+    const InterpreterIdentity id = identify_interpreter(out->python);
+    if (id.version.empty()) return TACH_OK;  // the worker checks what it can
+    if (forced) {
+        // A worker of a known set says which Python it embeds; another one
+        // checks the interpreter itself when it starts.
+        const std::string dir = out->worker_path.substr(0, out->worker_path.rfind('/'));
+        const std::vector<WorkerEntry> set = read_worker_set(dir);
+        const WorkerEntry *w = find_worker(set, out->worker_path);
+        if (w && w->version != id.version) {
+            const WorkerEntry *other = pick_worker(set, id);
+            *message = "tach_init: " + out->python + " is Python " + id.version + ", but the worker " +
+                       out->worker_path + " (" + (opts->worker_path ? "options.worker_path" : "$TACH_WORKER") +
+                       ") embeds Python " + w->full_version + "; " +
+                       (other ? "use " + other->path : how_to_build_worker(out->python));
+            return TACH_EINTERP;
+        }
+        return TACH_OK;
+    }
+    std::vector<WorkerEntry> set = read_worker_set(defaults.worker_dir);
+    if (set.empty())  // a build without tach-workers.list: its one worker
+        set.push_back({defaults.worker, TACH_PYTHON_VERSION, TACH_PYTHON_VERSION, TACH_DEFAULT_PYTHON, ""});
+    const WorkerEntry *w = pick_worker(set, id);
+    if (!w) {
+        *message = "tach_init: " + out->python + " is Python " + id.version +
+                   ", and this tach has no worker for it (it has Python " + describe_worker_set(set) + " in " +
+                   defaults.worker_dir + "); " +
+                   (version_below_3_10(id.version) ? std::string("tach needs Python 3.10 or newer")
+                                                   : "to get one, " + how_to_build_worker(out->python));
+        return TACH_EINTERP;
+    }
+    out->worker_path = realpath(w->path.c_str(), resolved) ? std::string(resolved) : w->path;
+    if (access(out->worker_path.c_str(), X_OK) != 0) {
+        *message = "tach_init: the worker for Python " + id.version + ", " + w->path +
+                   ", is listed in tach-workers.list but missing (rebuild or reinstall tach)";
+        return TACH_ENOTFOUND;
+    }
+    return TACH_OK;
+}
+
 
 }  // namespace
 
@@ -143,39 +241,15 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
                    " MiB of address space (0: no limit)";
         return TACH_EINVAL;
     }
-    if (out->sandbox) {
-        *message = "tach_init: options.sandbox is not supported by this build yet";
-        return TACH_EUNSUPPORTED;
-    }
-
-    if (opts->python) {
-        out->python = opts->python;
-        if (out->python.empty() || access(out->python.c_str(), X_OK) != 0) {
-            *message = "tach_init: interpreter " + out->python + " does not exist or is not executable";
-            return TACH_EINTERP;
-        }
-        // The worker embeds one libpython; another version's environment
-        // (its site-packages, compiled extensions) cannot run in it.
-        std::string version = interpreter_version(out->python);
-        if (!version.empty() && version != TACH_PYTHON_VERSION) {
-            *message = "tach_init: " + out->python + " is Python " + version + ", but this tach-worker embeds Python " +
-                       TACH_PYTHON_VERSION + "; use a build configured with -Dpython=" + out->python +
-                       " (or an interpreter/virtualenv of Python " TACH_PYTHON_VERSION ")";
-            return TACH_EINTERP;
-        }
-    }
 
     InstallPaths defaults = default_install_paths();
-    out->worker_path = opts->worker_path ? opts->worker_path : defaults.worker;
+    if (opts->python) {
+        if (int rc = resolve_python(opts->python, &out->python, message); rc != TACH_OK) return rc;
+    }
+    if (int rc = choose_worker(opts, defaults, out, message); rc != TACH_OK) return rc;
     out->shim_dir = opts->shim_path ? opts->shim_path : defaults.shim_dir;
     // The worker runs in the project root: relative paths are the caller's.
-    if (realpath(out->worker_path.c_str(), resolved)) out->worker_path = resolved;
     if (realpath(out->shim_dir.c_str(), resolved)) out->shim_dir = resolved;
-    if (access(out->worker_path.c_str(), X_OK) != 0) {
-        *message = "tach_init: worker executable " + out->worker_path +
-                   " not found (set options.worker_path or $TACH_WORKER)";
-        return TACH_ENOTFOUND;
-    }
     if (!is_directory(out->shim_dir + "/tach_shim")) {
         *message = "tach_init: the Python shim (tach_shim) is not in " + out->shim_dir +
                    " (set options.shim_path or $TACH_SHIM_DIR)";

@@ -106,6 +106,7 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     // during tests, which restore rolls back and verification reports.
     // The worker drops the variable again before Python starts.
     if (!std::getenv("LD_BIND_NOW")) req.extra_env = {"LD_BIND_NOW=1", "TACH_WORKER_UNSET_LD_BIND_NOW=1"};
+    if (extras.sandbox) req.argv.insert(req.argv.end(), {"--sandbox", "1"});
     if (debug_worker) {
         req.fds.emplace_back(debug_worker.get(), kChildDebugFd);
         req.extra_env.push_back("TACH_DEBUG_FD=" + std::to_string(kChildDebugFd));
@@ -228,7 +229,7 @@ WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline
         }
         if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
         if (debug_ && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_output();
-        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_input();
+        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) relay_debug_input();
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) channel.read_available();
     }
 }

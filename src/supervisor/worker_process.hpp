@@ -30,6 +30,8 @@ struct WorkerExtras {
     // Learns the worker's pid while it may be signalled (tach_shutdown
     // from another thread); may be null.
     AbortSwitch *abort = nullptr;
+    // New user, mount and network namespaces (src/sandbox/sandbox.hpp).
+    bool sandbox = false;
 };
 
 class WorkerProcess {

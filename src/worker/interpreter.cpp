@@ -3,8 +3,13 @@
 #include "worker/python_compat.hpp"
 #include <unistd.h>
 
-#include "tach_paths.h"
+#include "common/interpreter_version.hpp"
 #include "worker/shim_module.hpp"
+
+// The interpreter this worker was built for (meson: -DTACH_WORKER_PYTHON).
+#ifndef TACH_WORKER_PYTHON
+#error "TACH_WORKER_PYTHON must name the interpreter this worker embeds"
+#endif
 
 namespace tach::worker {
 namespace {
@@ -25,9 +30,16 @@ std::string status_message(const PyStatus &status, const char *what) {
 }  // namespace
 
 std::string start_interpreter(const InterpreterSetup &setup) {
-    std::string python = setup.python.empty() ? std::string(TACH_DEFAULT_PYTHON) : setup.python;
+    std::string python = setup.python.empty() ? std::string(TACH_WORKER_PYTHON) : setup.python;
     if (access(python.c_str(), X_OK) != 0)
         return "interpreter not found or not executable: " + python;
+    // Another version's standard library and extensions cannot run on this
+    // libpython (the host picks a matching worker; this catches a worker
+    // forced by $TACH_WORKER or options.worker_path).
+    const std::string own = std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION);
+    if (std::string version = interpreter_version(python); !version.empty() && version != own)
+        return python + " is Python " + version + ", but this worker (" + TACH_WORKER_PYTHON +
+               ") embeds Python " + own + "; use the worker built for Python " + version;
 
     if (PyImport_AppendInittab(kShimModuleName, init_shim_module) != 0)
         return "cannot register the _tach_worker module";

@@ -164,7 +164,10 @@ def run_checks(bazel_exe, tach, src, tmp):
         check(a + b == want, "shards: together exactly the collected tests")
 
     outputs = os.path.join(testlogs, "calc_test", "test.outputs", "outputs.zip")
-    if check(os.path.isfile(outputs), "undeclared outputs zipped by Bazel"):
+    has_zip = shutil.which("zip") is not None
+    if not has_zip:
+        print("      (no zip: Bazel cannot zip the undeclared outputs; those checks skipped)")
+    elif check(os.path.isfile(outputs), "undeclared outputs zipped by Bazel"):
         with zipfile.ZipFile(outputs) as z:
             names = z.namelist()
             report = json.loads(z.read("tach-report.json")) if "tach-report.json" in names else {}
@@ -187,7 +190,7 @@ def run_checks(bazel_exe, tach, src, tmp):
     # ops.py: line 2 `return a + b` (3 calls), line 7 `raise ZeroDivisionError`.
     check(hits.get(2, 0) >= 3 and hits.get(7, 0) >= 1,
           "coverage.dat: calc/ops.py lines 2 and 7 hit (%s)" % sorted(hits.items()))
-    if os.path.isfile(outputs):
+    if has_zip and os.path.isfile(outputs):
         with zipfile.ZipFile(outputs) as z:
             names = z.namelist()
         check("tach-coverage-contexts.json" in names,

@@ -465,6 +465,11 @@ static int setup_tmp_projects(void **state) {
     if (make_project("other_venv", other_venv) != 0) return -1;
     if (mkdir(tmp_path("other_venv/bin"), 0700) != 0) return -1;
     if (symlink("/bin/true", tmp_path("other_venv/bin/python")) != 0) return -1;
+    /* ... and one of a Python tach does not support at all. */
+    static const char *const old_venv[] = {"pyvenv.cfg", "home = /usr/bin\nversion = 3.9.18\n", NULL};
+    if (make_project("old_venv", old_venv) != 0) return -1;
+    if (mkdir(tmp_path("old_venv/bin"), 0700) != 0) return -1;
+    if (symlink("/bin/true", tmp_path("old_venv/bin/python")) != 0) return -1;
     return 0;
 }
 
@@ -593,9 +598,31 @@ static void test_api_init_missing_python(void **state) {
     expect_init_failure(s, &opts, TACH_EINTERP, "/no/such/bin/python3");
     opts.python = "";
     expect_init_failure(s, &opts, TACH_EINTERP, NULL);
-    /* Another Python version than the worker embeds: refused, saying both. */
+    /* A name without '/' is looked up on $PATH. */
+    opts.python = "no-such-python-for-tach3.11";
+    expect_init_failure(s, &opts, TACH_EINTERP, "no-such-python-for-tach3.11 not found on $PATH");
+    /* Another Python version than the forced worker ($TACH_WORKER, set by
+     * the test environment) embeds: refused, saying both. */
     opts.python = tmp_path("other_venv/bin/python");
-    expect_init_failure(s, &opts, TACH_EINTERP, "is Python 3.99, but this tach-worker embeds Python");
+    expect_init_failure(s, &opts, TACH_EINTERP, "is Python 3.99, but the worker");
+    /* The same through options.worker_path. */
+    const char *env_worker = getenv("TACH_WORKER");
+    assert_non_null(env_worker);
+    char *worker = strdup(env_worker);
+    assert_non_null(worker);
+    opts.worker_path = worker;
+    expect_init_failure(s, &opts, TACH_EINTERP, "(options.worker_path) embeds Python 3.");
+    opts.worker_path = NULL;
+    /* Without a forced worker the build's set is searched: no worker for
+     * 3.99, and the message lists the versions there are and how to build
+     * one; 3.9 is below what tach supports. */
+    assert_int_equal(unsetenv("TACH_WORKER"), 0);
+    expect_init_failure(s, &opts, TACH_EINTERP, "is Python 3.99, and this tach has no worker for it (it has Python 3.");
+    expect_init_failure(s, &opts, TACH_EINTERP, "configure tach with -Dpythons=");
+    opts.python = tmp_path("old_venv/bin/python");
+    expect_init_failure(s, &opts, TACH_EINTERP, "tach needs Python 3.10 or newer");
+    assert_int_equal(setenv("TACH_WORKER", worker, 1), 0);
+    free(worker);
 }
 
 static void test_api_init_bad_worker_path(void **state) {
