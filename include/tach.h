@@ -249,7 +249,10 @@ typedef struct tach_init_options {
                                     process may use (RLIMIT_AS); a test over
                                     it fails to allocate (MemoryError) or is
                                     killed, and is reported, instead of
-                                    exhausting the machine.  0: no limit. */
+                                    exhausting the machine.  0: no limit;
+                                    below 64 MiB: TACH_EINVAL.  A
+                                    snapshot runner's reserved arena is
+                                    not counted (docs/hardening.md). */
     int sandbox;                 /* non-zero: run the worker in new user,
                                     mount and network namespaces (loopback
                                     only; the file system read-only except
