@@ -141,6 +141,29 @@ typedef struct tach_capabilities {
  * library knows.  Thread-safe. */
 TACH_API int tach_probe_capabilities(tach_capabilities *out);
 
+/* The workers this library can start: one tach-worker per Python version it
+ * was built for (meson -Dpython, -Dpythons), as listed in tach-workers.list
+ * next to them.  tach_init picks the one of the interpreter's version
+ * (options.python); $TACH_WORKER and options.worker_path are not listed
+ * here.  Entry 0 is the default worker.  Initialise `size` with
+ * sizeof(tach_worker_info) (TACH_WORKER_INFO_INIT).  The strings belong to
+ * the library and stay valid while it is loaded.  Thread-safe. */
+typedef struct tach_worker_info {
+    size_t size;
+    const char *path;            /* the tach-worker executable */
+    const char *python_version;  /* the Python it embeds, "3.12.1" */
+    const char *python;          /* that interpreter's executable */
+} tach_worker_info;
+
+#define TACH_WORKER_INFO_INIT { sizeof(tach_worker_info), NULL, NULL, NULL }
+
+/* How many workers there are (0 when the list is missing). */
+TACH_API size_t tach_worker_count(void);
+
+/* Fills *out for worker `index`.  TACH_EINVAL if out is NULL or out->size
+ * is unknown, TACH_ENOTFOUND if index >= tach_worker_count(). */
+TACH_API int tach_worker_info_get(size_t index, tach_worker_info *out);
+
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -186,8 +209,11 @@ typedef struct tach_init_options {
                                     `python -m pytest ARGS` takes them. */
     size_t nargs;                /* number of entries in args */
     const char *python;          /* interpreter (or virtualenv python) whose
-                                    environment the worker adopts.  NULL:
-                                    the interpreter tach was built for. */
+                                    environment the worker adopts; a name
+                                    without '/' is looked up on $PATH.  The
+                                    worker built for its Python version is
+                                    used (TACH_EINTERP if there is none).
+                                    NULL: the default interpreter. */
     tach_isolation isolation;    /* default TACH_ISOLATION_AUTO */
     double timeout_seconds;      /* per-test limit; <= 0: no limit.  A test
                                     over it becomes TACH_OUTCOME_TIMEOUT,

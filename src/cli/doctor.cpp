@@ -59,6 +59,7 @@ int run_doctor(const Arguments &args, const tach::InitOptions &options) {
                                 .c_str());
         return kExitInternalError;
     }
+    print_lines(doctor_worker_lines(tach::workers()));
     if (const char *verify = std::getenv("TACH_VERIFY_RESTORE"); verify && *verify)
         print_lines({doctor_line("TACH_VERIFY_RESTORE",
                                  std::string(verify) +

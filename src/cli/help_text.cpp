@@ -74,8 +74,10 @@ tach options:
                         also --junitxml FILE, --junit-xml=FILE
   --collect-only, --co  list the collected node ids; run nothing
   --python PATH         the interpreter (or virtualenv python) whose
-                        environment the tests run in; default: the one tach
-                        was built for
+                        environment the tests run in, or its name on PATH;
+                        tach uses the worker built for its Python version
+                        (--doctor lists them); default: the one tach was
+                        built for
   --color yes|no|auto   colour the output (auto: only on a terminal and when
                         NO_COLOR is unset); also passed to pytest
   --doctor, doctor      report what this machine and project give tach and

@@ -66,6 +66,10 @@ int resolve_python(const std::string &given, std::string *python, std::string *m
         *message = "tach_init: interpreter " + given + " does not exist or is not executable";
         return TACH_EINTERP;
     }
+    // The worker runs in the project root: a relative path is the caller's.
+    // Not realpath(): a virtualenv's python is a symlink that must stay one.
+    char cwd[PATH_MAX];
+    if ((*python)[0] != '/' && getcwd(cwd, sizeof cwd)) *python = std::string(cwd) + "/" + *python;
     return TACH_OK;
 }
 
@@ -121,7 +125,9 @@ int choose_worker(const tach_init_options *opts, const InstallPaths &defaults, E
                    ", and this tach has no worker for it (it has Python " + describe_worker_set(set) + " in " +
                    defaults.worker_dir + "); " +
                    (version_below_3_10(id.version) ? std::string("tach needs Python 3.10 or newer")
-                                                   : "to get one, " + how_to_build_worker(out->python));
+                    : id.version.back() == 't'
+                        ? std::string("free-threaded builds are not supported (docs/compatibility.md)")
+                        : "to get one, " + how_to_build_worker(out->python));
         return TACH_EINTERP;
     }
     out->worker_path = realpath(w->path.c_str(), resolved) ? std::string(resolved) : w->path;
