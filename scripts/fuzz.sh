@@ -34,7 +34,7 @@ build fuzz_protocol "$root/tests/fuzz/fuzz_protocol.cpp" "$root/src/common/proto
   "$root/src/common/frame_io.cpp" "$root/src/common/utf8_repair.cpp"
 build fuzz_options "$root/tests/fuzz/fuzz_options.cpp" "$root/tests/fuzz/fuzz_options_resolve.cpp" "$root/src/cli/arguments.cpp" \
   "$root/src/cli/coverage_options.cpp" "$root/src/supervisor/resolve_options.cpp" \
-  "$root/src/supervisor/install_paths.cpp" "$root/src/supervisor/worker_set.cpp" "$root/src/common/interpreter_version.cpp"
+  "$root/src/supervisor/install_paths.cpp" "$root/src/common/interpreter_version.cpp" "$root/src/supervisor/worker_set.cpp"
 
 rc=0
 for target in protocol options; do

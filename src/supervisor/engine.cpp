@@ -84,8 +84,8 @@ int Engine::start_worker(protocol::Collected *collected) {
     WorkerExtras extras;
     extras.debugger = options_.debugger;
     extras.max_memory = options_.max_worker_memory;
-    extras.abort = &abort_;
     extras.sandbox = options_.sandbox;
+    extras.abort = &abort_;
     if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
 

@@ -27,11 +27,11 @@ struct WorkerExtras {
     // Bytes of address space (0: none), the worker's RLIMIT_AS (see
     // worker/memory_limit.hpp).
     std::uint64_t max_memory = 0;
+    // New user, mount and network namespaces (src/sandbox/sandbox.hpp).
+    bool sandbox = false;
     // Learns the worker's pid while it may be signalled (tach_shutdown
     // from another thread); may be null.
     AbortSwitch *abort = nullptr;
-    // New user, mount and network namespaces (src/sandbox/sandbox.hpp).
-    bool sandbox = false;
 };
 
 class WorkerProcess {
