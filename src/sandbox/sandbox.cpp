@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -76,7 +77,7 @@ std::vector<std::string> default_writable_dirs() {
     return dirs;
 }
 
-std::string enter(const std::vector<std::string> &writable) {
+std::string enter(const std::vector<std::string> &writable, const std::vector<std::string> &read_only) {
     const uid_t uid = ::getuid();
     const gid_t gid = ::getgid();
     if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0)
@@ -93,22 +94,33 @@ std::string enter(const std::vector<std::string> &writable) {
     // Nothing done here propagates back to the host's mount namespace.
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         return errno_text("making / private");
-    // Each writable directory becomes a mount of its own (a bind onto
-    // itself), so that it can be made writable again below.
-    std::vector<std::string> kept;
-    for (const std::string &dir : writable) {
-        if (!is_directory(dir)) continue;
-        if (::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-            return errno_text("bind-mounting " + dir);
-        kept.push_back(dir);
-    }
+    // Each listed directory becomes a mount of its own (a bind onto
+    // itself), so that its access can differ from its parent's.  Parents
+    // come first (a shorter path cannot lie inside a longer one), so that a
+    // read-only project under a writable /tmp, or a writable temp dir
+    // inside a read-only project, both end up as asked.
+    struct Dir {
+        std::string path;
+        bool writable;
+    };
+    std::vector<Dir> dirs;
+    for (const std::string &dir : writable)
+        if (is_directory(dir)) dirs.push_back({dir, true});
+    for (const std::string &dir : read_only)
+        if (is_directory(dir)) dirs.push_back({dir, false});
+    std::stable_sort(dirs.begin(), dirs.end(),
+                     [](const Dir &a, const Dir &b) { return a.path.size() < b.path.size(); });
+    for (const Dir &dir : dirs)
+        if (::mount(dir.path.c_str(), dir.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+            return errno_text("bind-mounting " + dir.path);
     if (set_readonly("/", true) != 0) return errno_text("mount_setattr(/, read-only, recursive)");
     // Device nodes, /dev/shm (POSIX semaphores) and /proc stay as they were.
     for (const char *dir : {"/dev", "/proc"})
         if (is_directory(dir) && set_readonly(dir, false) != 0 && errno != EINVAL)
             return errno_text(std::string("mount_setattr(") + dir + ", writable)");
-    for (const std::string &dir : kept)
-        if (set_readonly(dir.c_str(), false) != 0) return errno_text("mount_setattr(" + dir + ", writable)");
+    for (const Dir &dir : dirs)
+        if (set_readonly(dir.path.c_str(), !dir.writable) != 0)
+            return errno_text("mount_setattr(" + dir.path + (dir.writable ? ", writable)" : ", read-only)"));
     return "";
 }
 

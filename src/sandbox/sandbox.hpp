@@ -10,11 +10,12 @@
 
 namespace tach::sandbox {
 
-// Enters the sandbox.  `writable`: absolute directories that stay writable
-// (missing ones are skipped).  Returns "" on success, else what failed (the
-// process may then be half-way in: the caller must exit, never go on
-// unsandboxed).
-std::string enter(const std::vector<std::string> &writable);
+// Enters the sandbox.  `writable`: absolute directories that stay writable;
+// `read_only`: ones that are read-only even inside a writable one (the
+// project under /tmp); the deeper entry wins where they nest; missing ones
+// are skipped.  Returns "" on success, else what failed (the process may
+// then be half-way in: the caller must exit, never go on unsandboxed).
+std::string enter(const std::vector<std::string> &writable, const std::vector<std::string> &read_only = {});
 
 // The directories a worker keeps writable: $TMPDIR (or /tmp when unset)
 // and $TEST_TMPDIR, as given by `getenv`.

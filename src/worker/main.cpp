@@ -170,7 +170,7 @@ int main(int argc, char **argv) {
     // single-threaded process.  A sandbox that cannot be had ends the
     // worker; it never runs the tests unsandboxed.
     if (sandboxed) {
-        std::string why = sandbox::enter(sandbox::default_writable_dirs());
+        std::string why = sandbox::enter(sandbox::default_writable_dirs(), {init->project_root});
         if (!why.empty())
             return send_collect_failure(socket_fd, TACH_EUNSUPPORTED,
                                         "the sandbox is unavailable here: " + why +

@@ -25,6 +25,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 
 TESTS = 6
 
@@ -75,6 +76,19 @@ def main():
             code, out = run(base + ["--sandbox", "--isolation", mode], suite, sandboxed)
             check(code == 0 and "%d passed" % TESTS in out and "isolation: %s" % mode in out,
                   "--sandbox --isolation %s: all %d tests pass" % (mode, TESTS), out)
+
+        # The project inside the writable temp area (a CI checkout under
+        # /tmp, say) is read-only all the same.
+        tmp_parent = tempfile.mkdtemp(prefix="tach-sandbox-")
+        try:
+            copy = os.path.join(tmp_parent, "suite")
+            shutil.copytree(suite, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+            code, out = run(base + ["--sandbox", "--isolation", "fork"], copy, sandboxed)
+            check(code == 0 and "%d passed" % TESTS in out,
+                  "--sandbox on a copy under %s: all %d tests pass (project read-only there too)"
+                  % (tempfile.gettempdir(), TESTS), out)
+        finally:
+            shutil.rmtree(tmp_parent, ignore_errors=True)
 
         host_interfaces = sorted(name for _, name in socket.if_nameindex())
         print("host interfaces (not contacted): %s" % ", ".join(host_interfaces))
