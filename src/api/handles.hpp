@@ -2,6 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include "common/protocol.hpp"
 #include "supervisor/engine.hpp"
@@ -11,6 +14,17 @@ struct tach_engine {
     // Null when tach_init failed before the options were usable.
     std::unique_ptr<tach::Engine> engine;
     // Message of a failure that happened without an engine.
+    std::string error;
+    // Runners still open: tach_shutdown stops their processes and detaches
+    // them, so that a later call on one is refused instead of touching a
+    // freed engine.
+    std::mutex runners_mutex;
+    std::set<tach_runner *> runners;
+};
+
+struct tach_runner {
+    tach_engine *owner = nullptr;  // null once the engine was shut down
+    std::unique_ptr<tach::Lane> lane;
     std::string error;
 };
 

@@ -142,6 +142,14 @@ TACH_API int tach_init(tach_engine **out, const tach_init_options *opts) {
 TACH_API void tach_shutdown(tach_engine *engine) {
     try {
         std::unique_ptr<tach_engine> owned(engine);
+        if (engine) {
+            std::lock_guard<std::mutex> lock(engine->runners_mutex);
+            for (tach_runner *runner : engine->runners) {
+                if (engine->engine && runner->lane) engine->engine->close_lane(*runner->lane);
+                runner->owner = nullptr;
+            }
+            engine->runners.clear();
+        }
     } catch (...) {
         // Destructors here do not throw; nothing may escape regardless.
     }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -155,6 +156,11 @@ int main(int argc, char **argv) {
     }
     ctx.socket_fd = socket_fd;
     ctx.traceback_fd = traceback_fd;
+    struct stat stderr_stat;
+    if (fstat(STDERR_FILENO, &stderr_stat) == 0) {
+        ctx.stderr_dev = stderr_stat.st_dev;
+        ctx.stderr_ino = stderr_stat.st_ino;
+    }
 
     if (!worker::move_environ_to_heap()) return 1;
 
