@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -75,6 +76,52 @@ void replace_shared_fds(const Replacement *replacements, std::size_t n) {
                 break;
             }
         }
+    }
+}
+
+// Gives this process descriptions of its own for the regular files it
+// inherited open (except `keep`): an open file description, with its
+// offset, is shared by every process forked from the zygote, so a test in
+// one lane that reads or seeks a file the project opened at import would
+// move the offset under a test running in another lane.  Reopening through
+// /proc/self/fd works for deleted files too; a file that cannot be reopened
+// stays shared (best effort).  flock() locks the zygote held are not carried
+// over (they belong to its description).
+void privatize_regular_files(const Replacement *keep, std::size_t nkeep) {
+    std::vector<int> fds;
+    if (DIR *dir = opendir("/proc/self/fd")) {
+        while (dirent *entry = readdir(dir)) {
+            char *end = nullptr;
+            long fd = std::strtol(entry->d_name, &end, 10);
+            if (end != entry->d_name && *end == '\0' && fd != dirfd(dir)) fds.push_back(static_cast<int>(fd));
+        }
+        closedir(dir);
+    }
+    for (int fd : fds) {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        bool kept = false;
+        for (std::size_t i = 0; i < nkeep && !kept; ++i) {
+            FileId own = file_id(keep[i].own);
+            kept = own.known && own.dev == st.st_dev && own.ino == st.st_ino;
+        }
+        if (kept) continue;
+        const int status_flags = fcntl(fd, F_GETFL);
+        const int fd_flags = fcntl(fd, F_GETFD);
+        if (status_flags < 0 || fd_flags < 0) continue;
+        const off_t offset = lseek(fd, 0, SEEK_CUR);
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        const int reopen_flags = status_flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_NOATIME |
+                                                 O_DIRECT | O_LARGEFILE);
+        int fresh = open(path, reopen_flags | O_CLOEXEC | O_NOCTTY);
+        if (fresh < 0) continue;
+        if (offset >= 0) lseek(fresh, offset, SEEK_SET);
+        if (dup3(fresh, fd, (fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+            ::close(fresh);
+            continue;
+        }
+        ::close(fresh);
     }
 }
 
@@ -173,6 +220,9 @@ int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vecto
             other.stderr_capture.reset();
         }
         replace_shared_fds(replacements, sizeof replacements / sizeof replacements[0]);
+        // The lane's own capture files and traceback memfd are meant to be
+        // shared (with the zygote, the host): everything else is made private.
+        privatize_regular_files(replacements, sizeof replacements / sizeof replacements[0]);
         // Only the re-pointed fds are used from here on.
         stderr_write.reset();
         traceback.reset();
