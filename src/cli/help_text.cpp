@@ -40,9 +40,11 @@ tach options:
                         run N tests at a time, each in a worker forked from
                         the one collected interpreter (collection happens
                         once).  Default and "auto": the number of CPUs;
-                        0 or 1: one worker, tests in pytest's order.  -x or
-                        --maxfail without -n also runs one worker, so that
-                        the run stops where pytest's would.  With several
+                        0 or 1: one worker, tests in pytest's order.  One
+                        worker too, unless -n is given, with -x/--maxfail
+                        (the run stops where pytest's would) and with
+                        --isolation none (tests share an interpreter, as
+                        under pytest); --pdb always runs one.  With several
                         workers the longest tests start first, by the
                         durations remembered in .tach/durations.json under
                         the project root (safe to delete; tach writes a

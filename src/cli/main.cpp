@@ -182,10 +182,13 @@ std::size_t cpu_count() {
 // How many tests run at a time.  -n decides when given ("auto": the CPUs).
 // Otherwise the CPUs, except where one worker is what keeps pytest's
 // semantics: -x/--maxfail (the run stops where pytest's would) and
-// isolation none (tests share one interpreter, as under pytest).
+// isolation none (tests share one interpreter, as under pytest).  --pdb
+// always gets one: only the zygote's own test processes reach the terminal.
 std::size_t worker_count(const Arguments &args, tach::Isolation isolation, std::size_t tests) {
     std::size_t n = 1;
-    if (args.workers_given)
+    if (args.pdb)
+        n = 1;
+    else if (args.workers_given)
         n = args.workers == 0 ? cpu_count() : static_cast<std::size_t>(args.workers);
     else if (args.maxfail == 0 && isolation != tach::Isolation::None)
         n = cpu_count();

@@ -220,6 +220,13 @@ int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vecto
             other.stderr_capture.reset();
         }
         replace_shared_fds(replacements, sizeof replacements / sizeof replacements[0]);
+        if (context().debug_fd >= 0) {
+            int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (null_fd >= 0) {
+                dup2(null_fd, context().debug_fd);
+                ::close(null_fd);
+            }
+        }
         // The lane's own capture files and traceback memfd are meant to be
         // shared (with the zygote, the host): everything else is made private.
         privatize_regular_files(replacements, sizeof replacements / sizeof replacements[0]);

@@ -156,6 +156,7 @@ int main(int argc, char **argv) {
     }
     ctx.socket_fd = socket_fd;
     ctx.traceback_fd = traceback_fd;
+    if (const char *debug = std::getenv("TACH_DEBUG_FD")) ctx.debug_fd = parse_int(debug);
     struct stat stderr_stat;
     if (fstat(STDERR_FILENO, &stderr_stat) == 0) {
         ctx.stderr_dev = stderr_stat.st_dev;
