@@ -408,13 +408,16 @@ typedef struct tach_runner tach_runner;
 
 /* Start a runner on an engine on which tach_snapshot succeeded; blocks
  * until it is ready (in SNAPSHOT isolation: until it took its golden
- * image).  Sets *out and returns TACH_OK; TACH_EINVAL for NULL arguments,
- * TACH_EMISUSE before tach_snapshot or on a failed engine, TACH_EWORKER
- * when the worker cannot fork it or the runner dies before it is ready.
- * On failure *out is left unchanged and, as there is no runner, the
- * message goes to tach_errmsg(engine).
- * Thread-safe: may be called from any thread, also while other runners
- * of the engine run tests. */
+ * image).  Sets *out to a new runner and returns TACH_OK.  Returns
+ * TACH_EINVAL (and leaves *out alone) when engine or out is NULL.  Other
+ * failures — TACH_EMISUSE before tach_snapshot or on a failed engine,
+ * TACH_EWORKER when the worker cannot fork it or it dies before it is
+ * ready — still set *out, as tach_init does, to a runner in a failed
+ * state whose tach_runner_errmsg says why (NULL when even that could not be
+ * allocated: TACH_ENOMEM); every tach_runner_run_test on it returns
+ * TACH_EMISUSE; the caller closes it.  tach_errmsg(engine) is not touched.
+ * Thread-safe: may be called from any thread, also while other runners of
+ * the engine run tests and while engine-level calls run. */
 TACH_API int tach_runner_open(tach_engine *engine, tach_runner **out);
 
 /* tach_run_test on this runner: the same contract, results and statuses,

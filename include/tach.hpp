@@ -454,11 +454,15 @@ private:
 class Runner {
 public:
     /* tach_runner_open: after engine.snapshot().  Throws tach::Error with
-     * the engine's message on failure. */
+     * the failed runner's message. */
     static Runner open(Engine &engine) {
         tach_runner *raw = nullptr;
-        detail::check(engine.capi(), tach_runner_open(engine.capi(), &raw));
-        return Runner(raw);
+        const int status = tach_runner_open(engine.capi(), &raw);
+        Runner runner(raw);  // a failed runner too: closed when this throws
+        if (status != TACH_OK)
+            throw Error(static_cast<tach_status>(status),
+                        raw ? runner.errmsg() : detail::to_string(tach_strerror(status)));
+        return runner;
     }
 
     /* Adopt a runner (takes ownership). */

@@ -26,6 +26,7 @@ struct tach_runner {
     tach_engine *owner = nullptr;  // null once the engine was shut down
     std::unique_ptr<tach::Lane> lane;
     std::string error;
+    std::string open_error;  // non-empty: tach_runner_open failed; only close it
 };
 
 struct tach_result {

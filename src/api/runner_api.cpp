@@ -33,35 +33,44 @@ extern "C" {
 
 TACH_API int tach_runner_open(tach_engine *engine, tach_runner **out) {
     if (!engine || !out) return TACH_EINVAL;
+    // Like tach_init, a failure still returns a runner (in a failed state)
+    // that carries the message: the engine's own message is never touched,
+    // so opening is safe beside engine-level calls on other threads.
+    std::unique_ptr<tach_runner> runner;
     try {
-        engine->error.clear();
-        if (!engine->engine || engine->engine->failed()) {
-            engine->error = "tach_runner_open: the engine failed to initialise";
-            return TACH_EMISUSE;
-        }
-        std::unique_ptr<tach::Lane> lane;
-        std::string message;
-        int status = engine->engine->open_lane(&lane, &message);
-        if (status != TACH_OK) {
-            engine->error = message;
-            return status;
-        }
-        auto runner = std::make_unique<tach_runner>();
-        runner->owner = engine;
-        runner->lane = std::move(lane);
-        {
-            std::lock_guard<std::mutex> lock(engine->runners_mutex);
-            engine->runners.insert(runner.get());
-        }
-        *out = runner.release();
-        return TACH_OK;
-    } catch (const std::bad_alloc &) {
-        engine->error = "tach_runner_open: out of memory";
-        return TACH_ENOMEM;
+        runner = std::make_unique<tach_runner>();
     } catch (...) {
-        engine->error = "tach_runner_open: internal error";
-        return TACH_ERROR;
+        *out = nullptr;
+        return TACH_ENOMEM;
     }
+    int status = TACH_OK;
+    try {
+        if (!engine->engine || engine->engine->failed()) {
+            runner->open_error = "tach_runner_open: the engine failed to initialise";
+            status = TACH_EMISUSE;
+        } else {
+            std::unique_ptr<tach::Lane> lane;
+            std::string message;
+            status = engine->engine->open_lane(&lane, &message);
+            if (status == TACH_OK) {
+                runner->owner = engine;
+                runner->lane = std::move(lane);
+                std::lock_guard<std::mutex> lock(engine->runners_mutex);
+                engine->runners.insert(runner.get());
+            } else {
+                runner->open_error = message;
+            }
+        }
+    } catch (const std::bad_alloc &) {
+        runner->open_error = "tach_runner_open: out of memory";
+        status = TACH_ENOMEM;
+    } catch (...) {
+        runner->open_error = "tach_runner_open: internal error";
+        status = TACH_ERROR;
+    }
+    if (status != TACH_OK) runner->error = runner->open_error;
+    *out = runner.release();
+    return status;
 }
 
 TACH_API int tach_runner_run_test(tach_runner *runner, const char *nodeid, tach_result **out) {
@@ -70,6 +79,10 @@ TACH_API int tach_runner_run_test(tach_runner *runner, const char *nodeid, tach_
         if (!nodeid || !out) {
             runner->error = "tach_runner_run_test: nodeid and out must not be NULL";
             return TACH_EINVAL;
+        }
+        if (!runner->open_error.empty()) {
+            runner->error = "tach_runner_run_test: the runner failed to open (" + runner->open_error + ")";
+            return TACH_EMISUSE;
         }
         if (!runner->owner || !runner->owner->engine) {
             runner->error = "tach_runner_run_test: the runner's engine was shut down";

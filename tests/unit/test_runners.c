@@ -80,7 +80,7 @@ static tach_engine *start_engine(const char *root, const char *const *args, size
 static tach_runner *open_runner(tach_engine *engine) {
     tach_runner *runner = NULL;
     int status = tach_runner_open(engine, &runner);
-    if (status != TACH_OK) fail_msg("tach_runner_open: %s: %s", tach_strerror(status), tach_errmsg(engine));
+    if (status != TACH_OK) fail_msg("tach_runner_open: %s: %s", tach_strerror(status), tach_runner_errmsg(runner));
     assert_non_null(runner);
     return runner;
 }
@@ -130,8 +130,9 @@ static void *drain_queue(void *arg) {
     if (tach_runner_open(q->engine, &runner) != TACH_OK) {
         pthread_mutex_lock(&q->mutex);
         q->open_failures++;
-        snprintf(q->open_error, sizeof q->open_error, "%s", tach_errmsg(q->engine));
+        snprintf(q->open_error, sizeof q->open_error, "%s", tach_runner_errmsg(runner));
         pthread_mutex_unlock(&q->mutex);
+        tach_runner_close(runner);
         return NULL;
     }
     for (;;) {
@@ -387,8 +388,16 @@ static void test_misuse(void **state) {
     assert_int_equal(tach_runner_open(engine, NULL), TACH_EINVAL);
     runner = NULL;
     assert_int_equal(tach_runner_open(engine, &runner), TACH_EMISUSE);
-    assert_null(runner);
-    assert_non_null(strstr(tach_errmsg(engine), "tach_snapshot"));
+    /* A failed runner, as tach_init's failed engine: it says why, refuses
+     * to run, and is closed; the engine's message is untouched. */
+    assert_non_null(runner);
+    assert_non_null(strstr(tach_runner_errmsg(runner), "tach_snapshot"));
+    assert_string_equal(tach_errmsg(engine), "");
+    r = NULL;
+    assert_int_equal(tach_runner_run_test(runner, NODE("test_passes"), &r), TACH_EMISUSE);
+    assert_null(r);
+    assert_non_null(strstr(tach_runner_errmsg(runner), "failed to open"));
+    tach_runner_close(runner);
     assert_int_equal(tach_snapshot(engine), TACH_OK);
 
     runner = open_runner(engine);
@@ -418,7 +427,9 @@ static void test_misuse(void **state) {
     assert_int_not_equal(tach_init(&engine, &opts), TACH_OK);
     runner = NULL;
     assert_int_equal(tach_runner_open(engine, &runner), TACH_EMISUSE);
-    assert_null(runner);
+    assert_non_null(runner);
+    assert_non_null(strstr(tach_runner_errmsg(runner), "failed to initialise"));
+    tach_runner_close(runner);
     tach_shutdown(engine);
 }
 
