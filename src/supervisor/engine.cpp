@@ -604,8 +604,14 @@ int Engine::start_lane(Lane &lane) {
             return lane_failure(worker_failure("(connection lost)"));
         std::string payload;
         std::optional<protocol::RunnerReady> ready;
+        // Forking is quick; a zygote that does not answer is stuck (or
+        // does not know lanes).
+        const double deadline = monotonic_seconds() + kHelloSeconds;
         for (;;) {
-            if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
+            auto event = worker_->next_frame(deadline, &payload);
+            if (event == WorkerProcess::Event::Timeout)
+                return lane_failure(worker_failure("did not start a lane within 30 s"));
+            if (event != WorkerProcess::Event::Frame)
                 return lane_failure(worker_failure("while starting a lane"));
             auto type = protocol::payload_type(payload);
             if (type == protocol::MessageType::RunnerExited) {
@@ -619,13 +625,15 @@ int Engine::start_lane(Lane &lane) {
         UniqueFd socket = worker_->control().take_received_fd();
         UniqueFd stderr_read = worker_->control().take_received_fd();
         UniqueFd traceback = worker_->control().take_received_fd();
+        UniqueFd debug = worker_->control().take_received_fd();  // only with the debugger relay
         if (!socket || !stderr_read || !traceback)
             return lane_failure(worker_failure("did not pass a lane's socket, stderr and traceback file"));
         lane.pid = static_cast<pid_t>(ready->pid);
         lane.generation = generation_;
         live_lanes_.insert(lane.pid);
         lane.process.emplace(
-            WorkerProcess::adopt_lane(lane.pid, std::move(socket), std::move(stderr_read), std::move(traceback)));
+            WorkerProcess::adopt_lane(lane.pid, std::move(socket), std::move(stderr_read), std::move(traceback),
+                                      std::move(debug)));
     }
     // A snapshot lane takes its golden image first; a fork or none lane
     // acks at once.  Either way it says so on its own socket.

@@ -129,7 +129,8 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     return 0;
 }
 
-WorkerProcess WorkerProcess::adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback) {
+WorkerProcess WorkerProcess::adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback,
+                                        UniqueFd debug) {
     WorkerProcess w(std::move(socket));
     w.pid_ = pid;
     w.lane_ = true;
@@ -137,6 +138,10 @@ WorkerProcess WorkerProcess::adopt_lane(pid_t pid, UniqueFd socket, UniqueFd std
     fcntl(stderr_read.get(), F_SETFL, fcntl(stderr_read.get(), F_GETFL) | O_NONBLOCK);
     w.stderr_ = std::move(stderr_read);
     w.traceback_ = std::move(traceback);
+    if (debug) {
+        fcntl(debug.get(), F_SETFL, fcntl(debug.get(), F_GETFL) | O_NONBLOCK);
+        w.debug_ = std::move(debug);
+    }
     return w;
 }
 

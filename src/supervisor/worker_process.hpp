@@ -37,7 +37,8 @@ public:
     // A lane: a process the zygote forked (not our child), reached through
     // its own socket, stderr pipe and traceback memfd.  Killing it kills
     // only that process; its wait status comes from the zygote.
-    static WorkerProcess adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback);
+    static WorkerProcess adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback,
+                                    UniqueFd debug);
 
     WorkerProcess(WorkerProcess &&) noexcept;
     WorkerProcess &operator=(WorkerProcess &&) = delete;

@@ -16,9 +16,8 @@ struct Context {
     // re-points every fd naming it to a pipe of its own.
     std::uint64_t stderr_dev = 0;
     std::uint64_t stderr_ino = 0;
-    // The debugger relay's socket ($TACH_DEBUG_FD), -1 if none.  The host
-    // relays only the zygote's own test processes: a lane points the fd at
-    // /dev/null, where pdb reads EOF and quits instead of waiting forever.
+    // The debugger relay's socket ($TACH_DEBUG_FD), -1 if none.  A lane
+    // points it at a socket of its own that the host relays for that lane.
     int debug_fd = -1;
     bool coverage = false;                      // trace lines (Init.coverage)
     std::vector<std::string> coverage_sources;  // absolute directories

@@ -157,7 +157,7 @@ std::string file_text(int fd) {
 
 int send_with_fds(int host_fd, const std::string &frame, const int *fds, std::size_t nfds) {
     iovec iov{const_cast<char *>(frame.data()), frame.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 3)] = {};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -194,6 +194,13 @@ int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vecto
     if (out_fd >= 0) watch.stdout_capture = new_memfd("tach-lane-stdout");
     if (err_fd >= 0) watch.stderr_capture = new_memfd("tach-lane-stderr");
     if (!traceback) return -1;
+    UniqueFd debug_host, debug_lane;
+    if (context().debug_fd >= 0) {
+        int dv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, dv) != 0) return -1;
+        debug_host.reset(dv[0]);
+        debug_lane.reset(dv[1]);
+    }
 
     FileId stderr_id;
     stderr_id.dev = static_cast<dev_t>(context().stderr_dev);
@@ -220,12 +227,14 @@ int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vecto
             other.stderr_capture.reset();
         }
         replace_shared_fds(replacements, sizeof replacements / sizeof replacements[0]);
-        if (context().debug_fd >= 0) {
-            int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (null_fd >= 0) {
-                dup2(null_fd, context().debug_fd);
-                ::close(null_fd);
-            }
+        if (debug_lane) {
+            // The debugger relay: a socket of the lane's own, which the
+            // host relays while this lane runs a test.
+            int flags = fcntl(context().debug_fd, F_GETFD);
+            dup2(debug_lane.get(), context().debug_fd);
+            if (flags >= 0) fcntl(context().debug_fd, F_SETFD, flags);
+            debug_lane.reset();
+            debug_host.reset();
         }
         // The lane's own capture files and traceback memfd are meant to be
         // shared (with the zygote, the host): everything else is made private.
@@ -244,12 +253,13 @@ int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vecto
     if (pid < 0) return -1;
     lane_end.reset();
     stderr_write.reset();
+    debug_lane.reset();
     watch.pid = pid;
     watch.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     lanes->push_back(std::move(watch));
     std::string frame = protocol::encode(protocol::RunnerReady{static_cast<std::uint32_t>(pid)});
-    const int fds[] = {host_end.get(), stderr_read.get(), traceback.get()};
-    return send_with_fds(host_fd, frame, fds, 3);
+    const int fds[] = {host_end.get(), stderr_read.get(), traceback.get(), debug_host.get()};
+    return send_with_fds(host_fd, frame, fds, debug_host ? 4 : 3);
 }
 
 int report_lane_exit(int host_fd, std::vector<LaneWatch> *lanes, std::size_t index) {

@@ -6,7 +6,7 @@
 // Everything two lanes would otherwise share and clobber is made private to
 // the lane right after the fork, before it serves anything: its stderr (a
 // pipe of its own to the host), the traceback memfd a timed-out test's
-// stack goes to, and pytest's fd-level capture files (shared offsets and
+// stack goes to, the debugger relay's socket, pytest's fd-level capture files (shared offsets and
 // truncation would mix two tests' output).
 #pragma once
 
@@ -28,8 +28,9 @@ struct LaneWatch {
     UniqueFd stderr_capture;
 };
 
-// In the zygote: forks a lane and hands the host its socket, stderr pipe
-// and traceback memfd (RunnerReady + SCM_RIGHTS on host_fd).  Returns 0,
+// In the zygote: forks a lane and hands the host its socket, stderr pipe,
+// traceback memfd and, with the debugger relay, a debug socket of the
+// lane's own (RunnerReady + SCM_RIGHTS on host_fd).  Returns 0,
 // or -1 when the host is gone.  The lane acks on its own socket when ready
 // (or, as a snapshot runner that cannot restore here, says why and exits).
 int open_lane(PyObject *runner, int host_fd, std::uint32_t isolation, std::vector<LaneWatch> *lanes);
