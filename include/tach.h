@@ -54,8 +54,9 @@
  *   runners of one engine may run tests at the same time.  The collection
  *   accessors (tach_test_count, tach_test_nodeid, ...) only read what
  *   tach_init stored and may be called from any thread while runners run.
- *   tach_init and tach_shutdown must not overlap any other call on that
- *   engine or its runners.  Different engines are independent.  Results
+ *   tach_init must not overlap any other call on that engine; tach_shutdown
+ *   may stop an engine-level call running on another thread (see there),
+ *   but must not overlap calls on the engine's runners.  Different engines are independent.  Results
  *   are independent objects: once returned they may be read from any
  *   thread and freed by any thread, once.  Functions that take no handle
  *   are thread-safe.
@@ -114,8 +115,10 @@ typedef enum tach_status {
     TACH_EWORKER = 7,     /* the worker process failed (could not start,
                              died outside a test, broke the protocol) */
     TACH_ENOMEM = 8,      /* out of memory */
-    TACH_EUNSUPPORTED = 9 /* the requested isolation mode is not available
+    TACH_EUNSUPPORTED = 9, /* the requested isolation mode is not available
                              on this build or kernel */
+    TACH_ESHUTDOWN = 10   /* tach_shutdown was called from another thread
+                             while this call was running; it was stopped */
 } tach_status;
 
 /* A static, human-readable name for a status code ("TACH_EINVAL: invalid
@@ -147,6 +150,29 @@ typedef struct tach_capabilities {
 /* Fills *out.  TACH_EINVAL if out is NULL or out->size is not a size this
  * library knows.  Thread-safe. */
 TACH_API int tach_probe_capabilities(tach_capabilities *out);
+
+/* The workers this library can start: one tach-worker per Python version it
+ * was built for (meson -Dpython, -Dpythons), as listed in tach-workers.list
+ * next to them.  tach_init picks the one of the interpreter's version
+ * (options.python); $TACH_WORKER and options.worker_path are not listed
+ * here.  Entry 0 is the default worker.  Initialise `size` with
+ * sizeof(tach_worker_info) (TACH_WORKER_INFO_INIT).  The strings belong to
+ * the library and stay valid while it is loaded.  Thread-safe. */
+typedef struct tach_worker_info {
+    size_t size;
+    const char *path;            /* the tach-worker executable */
+    const char *python_version;  /* the Python it embeds, "3.12.1" */
+    const char *python;          /* that interpreter's executable */
+} tach_worker_info;
+
+#define TACH_WORKER_INFO_INIT { sizeof(tach_worker_info), NULL, NULL, NULL }
+
+/* How many workers there are (0 when the list is missing). */
+TACH_API size_t tach_worker_count(void);
+
+/* Fills *out for worker `index`.  TACH_EINVAL if out is NULL or out->size
+ * is unknown, TACH_ENOTFOUND if index >= tach_worker_count(). */
+TACH_API int tach_worker_info_get(size_t index, tach_worker_info *out);
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                    */
@@ -193,8 +219,11 @@ typedef struct tach_init_options {
                                     `python -m pytest ARGS` takes them. */
     size_t nargs;                /* number of entries in args */
     const char *python;          /* interpreter (or virtualenv python) whose
-                                    environment the worker adopts.  NULL:
-                                    the interpreter tach was built for. */
+                                    environment the worker adopts; a name
+                                    without '/' is looked up on $PATH.  The
+                                    worker built for its Python version is
+                                    used (TACH_EINTERP if there is none).
+                                    NULL: the default interpreter. */
     tach_isolation isolation;    /* default TACH_ISOLATION_AUTO */
     double timeout_seconds;      /* per-test limit; <= 0: no limit.  A test
                                     over it becomes TACH_OUTCOME_TIMEOUT,
@@ -230,10 +259,15 @@ typedef struct tach_init_options {
                                     process may use (RLIMIT_AS); a test over
                                     it fails to allocate (MemoryError) or is
                                     killed, and is reported, instead of
-                                    exhausting the machine.  0: no limit. */
+                                    exhausting the machine.  0: no limit;
+                                    below 64 MiB: TACH_EINVAL.  A
+                                    snapshot runner's reserved arena is
+                                    not counted (docs/hardening.md). */
     int sandbox;                 /* non-zero: run the worker in new user,
                                     mount and network namespaces (loopback
-                                    only, project tree read-only).
+                                    only; the file system read-only except
+                                    $TMPDIR or /tmp, $TEST_TMPDIR, /dev and
+                                    /proc; docs/sandbox.md).
                                     tach_init returns TACH_EUNSUPPORTED
                                     where the kernel does not allow it; it
                                     never runs unsandboxed instead. */
@@ -288,7 +322,16 @@ TACH_API int tach_init(tach_engine **out, const tach_init_options *opts);
 
 /* Destructor.  Stop the worker and every process it started, reap them and
  * free the engine with everything it owns (node id strings, messages).
- * Results obtained from the engine stay valid.  NULL is a no-op. */
+ * Results obtained from the engine stay valid.  NULL is a no-op.
+ *
+ * Thread safety: it may be called from another thread while one call on
+ * the engine (tach_snapshot, tach_restore, tach_run_test,
+ * tach_coverage_write) is running, e.g. to abort a long run: it kills the
+ * worker, that call returns TACH_ESHUTDOWN (a test it was running gets no
+ * result), and tach_shutdown frees the engine only after that call has
+ * returned.  The calling thread must make no further call on the engine
+ * (not even tach_errmsg): starting a call once tach_shutdown has been
+ * called is misuse, as is calling tach_shutdown twice. */
 TACH_API void tach_shutdown(tach_engine *engine);
 
 /* The message of the last failed call on this engine, or "" if the last

@@ -168,6 +168,28 @@ inline Capabilities probe_capabilities() {
     return caps;
 }
 
+/* A worker this library can start (tach_worker_info_get). */
+struct WorkerInfo {
+    std::string path;            /* the tach-worker executable */
+    std::string python_version;  /* "3.12.1" */
+    std::string python;          /* the interpreter it embeds */
+};
+
+/* Every worker, the default one first (tach_worker_count). */
+inline std::vector<WorkerInfo> workers() {
+    std::vector<WorkerInfo> out;
+    const std::size_t n = tach_worker_count();
+    for (std::size_t i = 0; i < n; i++) {
+        tach_worker_info raw = TACH_WORKER_INFO_INIT;
+        const int status = tach_worker_info_get(i, &raw);
+        if (status != TACH_OK)
+            throw Error(static_cast<tach_status>(status), std::string());
+        out.push_back({raw.path ? raw.path : "", raw.python_version ? raw.python_version : "",
+                       raw.python ? raw.python : ""});
+    }
+    return out;
+}
+
 /* ------------------------------------------------------------------------ */
 /* InitOptions                                                               */
 /* ------------------------------------------------------------------------ */

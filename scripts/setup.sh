@@ -13,6 +13,8 @@ packages=(
   libmimalloc-dev libcmocka-dev
   lcov
   binutils  # nm/readelf for the export check
+  valgrind  # memcheck of the host side (tests/hardening)
+  clang-14 libclang-rt-14-dev  # libFuzzer (scripts/fuzz.sh)
 )
 # Optional: tests that need these skip (exit 77) without them.  Installed
 # only where the distribution has them.

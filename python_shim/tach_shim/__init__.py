@@ -40,6 +40,9 @@ def main(args):
         except Exception as exc:
             return (EINTERP, f"cannot start line coverage: {exc}")
 
+    from tach_shim import debug_relay
+    debug_relay.take_fd_from_environ()
+
     plugin = TachPlugin(_tach_worker)
     recorder = StderrRecorder(sys.stderr)
     sys.stderr = recorder

@@ -21,9 +21,8 @@ _FD = None
 _streams = None
 
 
-def install(config):
-    """Called at pytest_configure: use the relay unless the user chose a
-    --pdbcls of their own (that one keeps the worker's stdin/stdout)."""
+def take_fd_from_environ():
+    """Called before pytest starts: the variable is tach's, not the tests'."""
     global _FD
     value = os.environ.pop("TACH_DEBUG_FD", "")
     if not value:
@@ -33,6 +32,12 @@ def install(config):
         os.fstat(_FD)
     except (ValueError, OSError):
         _FD = None
+
+
+def install(config):
+    """Called at pytest_configure: use the relay unless the user chose a
+    --pdbcls of their own (that one keeps the worker's stdin/stdout)."""
+    if _FD is None:
         return
     if getattr(config.option, "usepdb_cls", None) is None:
         config.option.usepdb_cls = (__name__, "RelayPdb")
@@ -46,6 +51,19 @@ def _channel():
         writer = open(_FD, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1)
         _streams = (reader, writer)
     return _streams
+
+
+def show_failure(report):
+    """What pytest prints before its post-mortem prompt (the failure, then
+    "entering PDB"), through the relay: pytest writes it to the worker's
+    stdout, which nobody sees."""
+    if _FD is None or not hasattr(report, "when"):
+        return
+    _, writer = _channel()
+    writer.write("\n>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>> traceback >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>\n")
+    writer.write(report.longreprtext.rstrip() + "\n")
+    writer.write(">>>>>>>>>>>>>>>>>>>>>>>>>>>>>> entering PDB >>>>>>>>>>>>>>>>>>>>>>>>>>>>>>\n")
+    writer.flush()
 
 
 class RelayPdb(pdb.Pdb):

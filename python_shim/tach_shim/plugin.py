@@ -7,6 +7,7 @@ import pytest
 
 from tach_shim import debug_relay, django_setup, fork_state
 from tach_shim.runner import Runner
+from tach_shim.wire_id import wire_id
 
 
 class TachPlugin:
@@ -35,6 +36,12 @@ class TachPlugin:
         faulthandler.register(signal.SIGUSR2, file=self._bridge.TRACEBACK_FD,
                               all_threads=True, chain=False)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_exception_interact(self, node, call, report):
+        # --pdb: show the failure before the post-mortem prompt.
+        if node.config.getvalue("usepdb"):
+            debug_relay.show_failure(report)
+
     def pytest_collectreport(self, report):
         if report.failed:
             nodeid = report.nodeid or str(getattr(report, "fspath", ""))
@@ -53,7 +60,7 @@ class TachPlugin:
         option = session.config.option
         interrupts = bool(self._collect_errors) and not getattr(
             option, "continue_on_collection_errors", False)
-        self._bridge.collected([item.nodeid for item in items],
+        self._bridge.collected([wire_id(item.nodeid) for item in items],
                                list(self._collect_errors), interrupts,
                                pytest.__version__, self._deselected)
         self.reported = True

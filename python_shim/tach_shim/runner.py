@@ -6,6 +6,7 @@ import time
 from _pytest.outcomes import Exit
 
 from tach_shim.outcome import summarize
+from tach_shim.wire_id import wire_id
 
 
 class Runner:
@@ -15,7 +16,11 @@ class Runner:
         self._plugin = plugin
         self._session = session
         self._items = list(items)
-        self._index = {item.nodeid: i for i, item in enumerate(self._items)}
+        # Keyed by the id the host was given (valid UTF-8); the first item
+        # wins if two undecodable names read the same.
+        self._index = {}
+        for i, item in enumerate(self._items):
+            self._index.setdefault(wire_id(item.nodeid), i)
         self._traceback_fd = traceback_fd
 
     def _next_item(self, index, forked):

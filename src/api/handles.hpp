@@ -20,6 +20,10 @@ struct tach_engine {
     // freed engine.
     std::mutex runners_mutex;
     std::set<tach_runner *> runners;
+    // Held by every call that may wait on the worker (snapshot, restore,
+    // run_test, coverage_write), so that tach_shutdown from another thread
+    // can stop that call and wait for it to return before freeing.
+    std::mutex calls;
 };
 
 struct tach_runner {

@@ -1,4 +1,5 @@
 // Result accessors of the C API.
+#include <cstring>
 #include "api/handles.hpp"
 
 namespace {
@@ -11,7 +12,9 @@ constexpr const char *kOutcomeNames[] = {"passed",  "failed", "skipped", "xfaile
 extern "C" {
 
 TACH_API const char *tach_outcome_name(tach_outcome outcome) {
-    auto i = static_cast<unsigned>(outcome);
+    // A C caller may pass any int: read it as one (see resolve_options).
+    unsigned i = 0;
+    std::memcpy(&i, &outcome, sizeof i);
     return i < sizeof kOutcomeNames / sizeof kOutcomeNames[0] ? kOutcomeNames[i] : "unknown";
 }
 

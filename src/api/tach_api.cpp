@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -19,7 +20,13 @@ int guarded(tach_engine *handle, const char *what, Body &&body) {
     try {
         if (handle) handle->error.clear();
         if (handle && handle->engine) handle->engine->clear_error();
-        return body();
+        int status = body();
+        if (status != TACH_OK && handle && handle->engine && handle->engine->aborted()) {
+            handle->engine->fail(TACH_ESHUTDOWN, std::string(what) +
+                                                     ": tach_shutdown was called from another thread; stopped");
+            return TACH_ESHUTDOWN;
+        }
+        return status;
     } catch (const std::bad_alloc &) {
         if (handle) handle->error = std::string(what) + ": out of memory";
         return TACH_ENOMEM;
@@ -70,12 +77,16 @@ TACH_API const char *tach_strerror(int status) {
     case TACH_EWORKER: return "TACH_EWORKER: worker process failed";
     case TACH_ENOMEM: return "TACH_ENOMEM: out of memory";
     case TACH_EUNSUPPORTED: return "TACH_EUNSUPPORTED: not supported here";
+    case TACH_ESHUTDOWN: return "TACH_ESHUTDOWN: tach_shutdown was called during the call";
     default: return "unknown tach status";
     }
 }
 
 TACH_API const char *tach_isolation_name(tach_isolation isolation) {
-    switch (isolation) {
+    // A C caller may pass any int: read it as one (see resolve_options).
+    int value = 0;
+    std::memcpy(&value, &isolation, sizeof value);
+    switch (value) {
     case TACH_ISOLATION_AUTO: return "auto";
     case TACH_ISOLATION_FORK: return "fork";
     case TACH_ISOLATION_NONE: return "none";
@@ -141,6 +152,15 @@ TACH_API int tach_init(tach_engine **out, const tach_init_options *opts) {
 
 TACH_API void tach_shutdown(tach_engine *engine) {
     try {
+        if (!engine) return;
+        std::unique_lock<std::mutex> in_flight(engine->calls, std::try_to_lock);
+        if (!in_flight.owns_lock()) {
+            // Another thread is inside a call on this engine: kill its
+            // worker so that call returns (TACH_ESHUTDOWN), then wait for it.
+            if (engine->engine) engine->engine->abort();
+            in_flight.lock();
+        }
+        in_flight.unlock();
         std::unique_ptr<tach_engine> owned(engine);
         if (engine) {
             std::lock_guard<std::mutex> lock(engine->runners_mutex);
@@ -219,6 +239,8 @@ TACH_API int tach_collection_interrupts(const tach_engine *engine) {
 }
 
 TACH_API int tach_snapshot(tach_engine *engine) {
+    if (!engine) return TACH_EINVAL;
+    std::lock_guard<std::mutex> call(engine->calls);
     return guarded(engine, "tach_snapshot", [&]() -> int {
         int status = TACH_OK;
         tach::Engine *e = usable(engine, "tach_snapshot", &status);
@@ -227,6 +249,8 @@ TACH_API int tach_snapshot(tach_engine *engine) {
 }
 
 TACH_API int tach_restore(tach_engine *engine) {
+    if (!engine) return TACH_EINVAL;
+    std::lock_guard<std::mutex> call(engine->calls);
     return guarded(engine, "tach_restore", [&]() -> int {
         int status = TACH_OK;
         tach::Engine *e = usable(engine, "tach_restore", &status);
@@ -235,6 +259,8 @@ TACH_API int tach_restore(tach_engine *engine) {
 }
 
 TACH_API int tach_run_test(tach_engine *engine, const char *nodeid, tach_result **out) {
+    if (!engine) return TACH_EINVAL;
+    std::lock_guard<std::mutex> call(engine->calls);
     return guarded(engine, "tach_run_test", [&]() -> int {
         int status = TACH_OK;
         tach::Engine *e = usable(engine, "tach_run_test", &status);
@@ -256,6 +282,8 @@ TACH_API int tach_run_test(tach_engine *engine, const char *nodeid, tach_result 
 
 TACH_API int tach_coverage_write(tach_engine *engine, tach_coverage_format fmt, const char *path,
                                 int with_contexts) {
+    if (!engine) return TACH_EINVAL;
+    std::lock_guard<std::mutex> call(engine->calls);
     return guarded(engine, "tach_coverage_write", [&]() -> int {
         int status = TACH_OK;
         tach::Engine *e = usable(engine, "tach_coverage_write", &status);

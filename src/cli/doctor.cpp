@@ -24,6 +24,29 @@ void print_failure(const char *what, const tach::Error &error) {
     std::fflush(stdout);
 }
 
+// Whether `--sandbox` works here: an engine started in the sandbox (user,
+// mount and network namespaces) that collects this project.
+std::string sandbox_status(const tach::InitOptions &options) {
+    tach_init_options raw = options.capi();
+    raw.sandbox = 1;
+    tach_engine *handle = nullptr;
+    const int status = tach_init(&handle, &raw);
+    std::string text = "available (--sandbox: new user, mount and network namespaces)";
+    if (status != TACH_OK) {
+        const char *message = tach_errmsg(handle);
+        text = std::string("unavailable: ") + (message && *message ? message : tach_strerror(status));
+        const std::size_t newline = text.find('\n');
+        if (newline != std::string::npos)
+            text.resize(newline);
+        // The worker's own wording is made for a run, not for this line.
+        for (const std::string noise : {"the sandbox is unavailable here: ", " (tach --doctor tells more)"})
+            if (const std::size_t at = text.find(noise); at != std::string::npos)
+                text.erase(at, noise.size());
+    }
+    tach_shutdown(handle);
+    return text;
+}
+
 } // namespace
 
 int run_doctor(const Arguments &args, const tach::InitOptions &options) {
@@ -36,6 +59,7 @@ int run_doctor(const Arguments &args, const tach::InitOptions &options) {
                                 .c_str());
         return kExitInternalError;
     }
+    print_lines(doctor_worker_lines(tach::workers()));
     if (const char *verify = std::getenv("TACH_VERIFY_RESTORE"); verify && *verify)
         print_lines({doctor_line("TACH_VERIFY_RESTORE",
                                  std::string(verify) +
@@ -71,6 +95,7 @@ int run_doctor(const Arguments &args, const tach::InitOptions &options) {
     info.isolation = std::string(tach::isolation_name(engine.isolation()));
     info.isolation_reason = engine.isolation_reason();
     print_lines(doctor_engine_lines(info));
+    print_lines({doctor_line("sandbox", sandbox_status(auto_options))});
     return kExitOk;
 }
 

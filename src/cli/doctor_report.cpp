@@ -44,6 +44,21 @@ std::vector<std::string> doctor_capability_lines(const tach::Capabilities &caps)
     return lines;
 }
 
+std::vector<std::string> doctor_worker_lines(const std::vector<tach::WorkerInfo> &workers) {
+    if (workers.empty())
+        return {doctor_line("workers", "none listed (tach-workers.list is missing next to the worker)")};
+    std::vector<std::string> lines;
+    for (const tach::WorkerInfo &w : workers) {
+        const std::string name = w.path.substr(w.path.find_last_of('/') + 1);
+        std::string value = "Python " + w.python_version + "  " + name + "  (" + w.python + ")";
+        if (lines.empty())
+            lines.push_back(doctor_line("workers", value + (workers.size() > 1 ? "  default" : "")));
+        else
+            lines.push_back(std::string(kLabelWidth, ' ') + value);
+    }
+    return lines;
+}
+
 std::vector<std::string> doctor_engine_lines(const DoctorEngineInfo &info) {
     const auto known = [](const std::string &s) { return s.empty() ? std::string("unknown") : s; };
     std::vector<std::string> lines;

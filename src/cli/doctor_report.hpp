@@ -32,6 +32,10 @@ std::string doctor_line(std::string_view label, std::string_view value);
 std::vector<std::string> doctor_capability_lines(const tach::Capabilities &caps);
 std::vector<std::string> doctor_engine_lines(const DoctorEngineInfo &info);
 
+// One line per worker (the Python it embeds, its file, the interpreter),
+// under the label "workers"; the default worker first.
+std::vector<std::string> doctor_worker_lines(const std::vector<tach::WorkerInfo> &workers);
+
 // "engine: WHAT (CODE NAME)" and, indented below it, the message's lines:
 // why the engine could not start (or snapshot).
 std::string doctor_engine_failure(std::string_view what, std::string_view message,

@@ -92,8 +92,10 @@ tach options:
                         also --junitxml FILE, --junit-xml=FILE
   --collect-only, --co  list the collected node ids; run nothing
   --python PATH         the interpreter (or virtualenv python) whose
-                        environment the tests run in; default: the one tach
-                        was built for
+                        environment the tests run in, or its name on PATH;
+                        tach uses the worker built for its Python version
+                        (--doctor lists them); default: the one tach was
+                        built for
   --color yes|no|auto   colour the output (auto: only on a terminal and when
                         NO_COLOR is unset); also passed to pytest
   --doctor, doctor      report what this machine and project give tach and
@@ -118,6 +120,13 @@ tach options:
                         this terminal (relayed from the worker); breakpoint()
                         in a test also reaches the terminal whenever stdin
                         and stdout are terminals (docs/debugging.md)
+  --sandbox             run the worker in new user, mount and network
+                        namespaces: only a loopback interface, and a
+                        read-only file system except $TMPDIR (or /tmp),
+                        $TEST_TMPDIR, /dev and /proc.  Where the kernel
+                        refuses, tach exits 4 and runs nothing (never
+                        unsandboxed); --doctor says whether it is available
+                        (docs/sandbox.md)
   --version             print tach's and libtach's versions and exit
   -h, --help            print this help and exit
 

@@ -448,6 +448,12 @@ int tach_main(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // A closed stdin/stdout/stderr would be reused by the first file the
+    // library opens (a worker's socket read as "stdin" by the debugger
+    // relay, say): keep the three standard descriptors taken.
+    for (int fd = 0; fd <= 2; ++fd)
+        if (fcntl(fd, F_GETFD) < 0)
+            open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     // Bazel's TEST_PREMATURE_EXIT_FILE: there while tach runs, removed when
     // it exits on its own (with whatever exit code); left behind if tach
     // is killed.

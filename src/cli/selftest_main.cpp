@@ -835,6 +835,14 @@ void test_doctor_report() {
     CHECK_EQ(doctor_capability_lines(caps).back(),
              "snapshot isolation:       supported by this kernel");
 
+    // --doctor's workers: the default one first, one per line.
+    CHECK_EQ(joined(doctor_worker_lines({{"/b/src/tach-worker", "3.11.2", "/usr/bin/python3.11"},
+                                         {"/b/src/tach-worker-3.12", "3.12.1", "/py/3.12.1/bin/python3.12"}})),
+             "workers:                  Python 3.11.2  tach-worker  (/usr/bin/python3.11)  default|"
+             "                          Python 3.12.1  tach-worker-3.12  (/py/3.12.1/bin/python3.12)");
+    CHECK_EQ(joined(doctor_worker_lines({})),
+             "workers:                  none listed (tach-workers.list is missing next to the worker)");
+
     DoctorEngineInfo info;
     info.project = "/p";
     info.python_version = "3.11.2";

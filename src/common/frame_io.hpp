@@ -44,7 +44,7 @@ public:
 
 private:
     std::string buf_;
-    std::uint32_t max_ = 1u << 30;  // protocol::kMaxFrame
+    std::uint32_t max_ = UINT32_MAX;  // protocol::kMaxFrame applies too
     bool malformed_ = false;
 };
 

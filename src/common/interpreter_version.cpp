@@ -63,9 +63,10 @@ InterpreterIdentity identify_interpreter(const std::string &python) {
     std::string resolved = real_path(python);
     if (resolved.empty()) return id;
     std::string name = resolved.substr(resolved.rfind('/') + 1);
-    static const std::regex re(R"(^python(\d+\.\d+)$)");
+    // python3.12; python3.13t is a free-threaded build (a version no worker has).
+    static const std::regex re(R"(^python(\d+\.\d+)(t?)$)");
     std::smatch m;
-    if (std::regex_match(name, m, re)) id.version = m[1].str();
+    if (std::regex_match(name, m, re)) id.version = m[1].str() + m[2].str();
     id.base_prefix = dirname_of(dirname_of(resolved));
     return id;
 }

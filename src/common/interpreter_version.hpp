@@ -8,7 +8,8 @@
 namespace tach {
 
 struct InterpreterIdentity {
-    std::string version;      // "3.12"; "" when the file system does not tell
+    std::string version;      // "3.12" ("3.13t": free-threaded); "" when the
+                              // file system does not tell
     std::string base_prefix;  // the installation it belongs to (realpath), e.g.
                               // /usr or ~/.pyenv/versions/3.12.1; "" if unknown
 };

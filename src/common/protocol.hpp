@@ -19,7 +19,9 @@ namespace tach::protocol {
 // Bumped on any incompatible change; host and worker must agree exactly.
 inline constexpr std::uint32_t kVersion = 3;
 // A frame larger than this is a protocol error (guards against garbage).
-inline constexpr std::uint32_t kMaxFrame = 1u << 30;
+// (Test output is capped by the worker, worker/output_cap.hpp; 256 MiB
+// still holds millions of node ids or a large project's coverage.)
+inline constexpr std::uint32_t kMaxFrame = 1u << 28;
 
 enum class MessageType : std::uint8_t {
     Hello = 1,      // W->H  first message after spawn

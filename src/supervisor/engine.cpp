@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <utility>
 
+#include "common/utf8_repair.hpp"
 #include "coverage/report.hpp"
 
 namespace tach {
@@ -78,9 +80,12 @@ void Engine::discard_worker() { worker_.reset(); }
 
 int Engine::start_worker(protocol::Collected *collected) {
     std::string error;
+    if (abort_.aborted()) return fail(TACH_ESHUTDOWN, "tach_shutdown was called: no worker is started any more");
     WorkerExtras extras;
     extras.debugger = options_.debugger;
     extras.max_memory = options_.max_worker_memory;
+    extras.sandbox = options_.sandbox;
+    extras.abort = &abort_;
     if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
     ++generation_;  // lanes of an earlier zygote died with it
@@ -125,8 +130,19 @@ int Engine::start_worker(protocol::Collected *collected) {
         // pytest's own message already says everything for usage errors;
         // otherwise what the worker printed may say why.
         int status = static_cast<int>(got->status);
+        // Only the statuses a worker reports; anything else is its failure.
+        if (got->status > static_cast<std::uint32_t>(TACH_EUNSUPPORTED)) status = TACH_EWORKER;
+        repair_utf8(got->message);
         return fail(status, status == TACH_ECOLLECT ? got->message : with_output(got->message, stderr_text));
     }
+    // The node ids and texts reach the caller as UTF-8 (tach.h).
+    for (auto &id : got->nodeids) repair_utf8(id);
+    for (auto &e : got->errors) {
+        repair_utf8(e.nodeid);
+        repair_utf8(e.text);
+    }
+    repair_utf8(got->python_version);
+    repair_utf8(got->pytest_version);
     *collected = std::move(*got);
     return TACH_OK;
 }
@@ -168,7 +184,12 @@ int Engine::request_ack(const std::string &frame) {
     }
     auto ack = protocol::decode_ack(payload);
     if (!ack) return worker_failure("sent a malformed reply");
-    if (ack->status != TACH_OK) return fail(static_cast<int>(ack->status), ack->message);
+    if (ack->status != TACH_OK) {
+        repair_utf8(ack->message);
+        return fail(ack->status > static_cast<std::uint32_t>(TACH_EUNSUPPORTED) ? TACH_EWORKER
+                                                                              : static_cast<int>(ack->status),
+                    ack->message);
+    }
     return TACH_OK;
 }
 
@@ -345,6 +366,8 @@ int Engine::runner_wait_status(pid_t pid, TestRun *run) {
         if (static_cast<pid_t>(exited->pid) == pid) {
             run->result.stdout_text = std::move(exited->stdout_text);
             run->result.stderr_text = std::move(exited->stderr_text);
+            repair_utf8(run->result.stdout_text);
+            repair_utf8(run->result.stderr_text);
             return exited->wait_status;
         }
         stash_exit(payload);
@@ -416,7 +439,13 @@ TestRun Engine::run_once(Lane *lane, const std::string &nodeid, int *status) {
             }
             if (type == protocol::MessageType::Result && !have_result) {
                 auto got = protocol::decode_result(payload);
-                if (!got) break;
+                // A result for another test than the one asked for is a
+                // protocol violation: each test gets exactly one result.
+                if (!got || got->nodeid != nodeid) break;
+                for (std::string *text : {&got->phase, &got->longrepr, &got->message, &got->stdout_text,
+                                          &got->stderr_text, &got->teardown_longrepr, &got->teardown_message})
+                    repair_utf8(*text);
+                if (!std::isfinite(got->duration) || got->duration < 0) got->duration = monotonic_seconds() - start;
                 run.result = std::move(*got);
                 if (stage != Stage::Running) {
                     // The zygote saw its child die of our SIGKILL.
@@ -440,6 +469,7 @@ TestRun Engine::run_once(Lane *lane, const std::string &nodeid, int *status) {
                 if (restored->status != TACH_OK) {
                     run.restore.replaced = true;
                     run.restore.replace_reason = restored->reason;
+                    repair_utf8(run.restore.replace_reason);
                     drop_runner();  // it exits; the zygote reports that later
                 }
                 return run;
@@ -573,6 +603,8 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     int status = effective_ == TACH_ISOLATION_SNAPSHOT ? ensure_runner() : ensure_worker();
     if (status != TACH_OK) return status;
     auto run = std::make_unique<TestRun>(run_once(nullptr, nodeid, &status));
+    if (abort_.aborted())
+        return fail(TACH_ESHUTDOWN, "tach_run_test: tach_shutdown was called from another thread; the test was stopped");
     if (status != TACH_OK) return status;
     // Crashed and timed-out tests carry no lines: what they recorded died
     // with their process.

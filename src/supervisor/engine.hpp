@@ -79,6 +79,11 @@ public:
     // the worker reported it: physical lines, no statements yet.
     const coverage::CoverageData &coverage_data() const { return coverage_; }
 
+    // Thread-safe: kills the worker and makes every later worker start
+    // fail with TACH_ESHUTDOWN (tach_shutdown from another thread).
+    void abort() { abort_.abort(); }
+    bool aborted() const { return abort_.aborted(); }
+
     // Sets the message of a failure detected outside the engine (options).
     int fail(int status, std::string message);
 
@@ -116,6 +121,7 @@ private:
     int fetch_statements(std::vector<protocol::FileStatements> *out);
 
     EngineOptions options_;
+    AbortSwitch abort_;
     std::optional<WorkerProcess> worker_;
     std::optional<Channel> runner_;  // snapshot isolation: the runner's socket
     pid_t runner_pid_ = -1;

@@ -66,6 +66,10 @@ int resolve_python(const std::string &given, std::string *python, std::string *m
         *message = "tach_init: interpreter " + given + " does not exist or is not executable";
         return TACH_EINTERP;
     }
+    // The worker runs in the project root: a relative path is the caller's.
+    // Not realpath(): a virtualenv's python is a symlink that must stay one.
+    char cwd[PATH_MAX];
+    if ((*python)[0] != '/' && getcwd(cwd, sizeof cwd)) *python = std::string(cwd) + "/" + *python;
     return TACH_OK;
 }
 
@@ -121,7 +125,9 @@ int choose_worker(const tach_init_options *opts, const InstallPaths &defaults, E
                    ", and this tach has no worker for it (it has Python " + describe_worker_set(set) + " in " +
                    defaults.worker_dir + "); " +
                    (version_below_3_10(id.version) ? std::string("tach needs Python 3.10 or newer")
-                                                   : "to get one, " + how_to_build_worker(out->python));
+                    : id.version.back() == 't'
+                        ? std::string("free-threaded builds are not supported (docs/compatibility.md)")
+                        : "to get one, " + how_to_build_worker(out->python));
         return TACH_EINTERP;
     }
     out->worker_path = realpath(w->path.c_str(), resolved) ? std::string(resolved) : w->path;
@@ -158,15 +164,20 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         }
         out->args.emplace_back(opts->args[i]);
     }
-    switch (opts->isolation) {
+    // Read as the int a C caller stored: in C++ an enum object holding a
+    // value outside its enumerators' range may not even be loaded.
+    int isolation = 0;
+    static_assert(sizeof isolation == sizeof opts->isolation);
+    std::memcpy(&isolation, &opts->isolation, sizeof isolation);
+    switch (isolation) {
     case TACH_ISOLATION_AUTO:
     case TACH_ISOLATION_FORK:
     case TACH_ISOLATION_NONE:
     case TACH_ISOLATION_SNAPSHOT:
-        out->isolation = opts->isolation;
+        out->isolation = static_cast<tach_isolation>(isolation);
         break;
     default:
-        *message = "tach_init: unknown isolation mode " + std::to_string(static_cast<int>(opts->isolation));
+        *message = "tach_init: unknown isolation mode " + std::to_string(isolation);
         return TACH_EINVAL;
     }
     if (!std::isfinite(opts->timeout_seconds)) {
@@ -235,10 +246,6 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
                    " bytes; a worker needs at least " + std::to_string(kMinWorkerMemory >> 20) +
                    " MiB of address space (0: no limit)";
         return TACH_EINVAL;
-    }
-    if (out->sandbox) {
-        *message = "tach_init: options.sandbox is not supported by this build yet";
-        return TACH_EUNSUPPORTED;
     }
 
     InstallPaths defaults = default_install_paths();

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "supervisor/spawner.hpp"
 
@@ -106,6 +107,7 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     // during tests, which restore rolls back and verification reports.
     // The worker drops the variable again before Python starts.
     if (!std::getenv("LD_BIND_NOW")) req.extra_env = {"LD_BIND_NOW=1", "TACH_WORKER_UNSET_LD_BIND_NOW=1"};
+    if (extras.sandbox) req.argv.insert(req.argv.end(), {"--sandbox", "1"});
     if (debug_worker) {
         req.fds.emplace_back(debug_worker.get(), kChildDebugFd);
         req.extra_env.push_back("TACH_DEBUG_FD=" + std::to_string(kChildDebugFd));
@@ -119,6 +121,8 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
 
     WorkerProcess w(std::move(host_end));
     w.pid_ = pid;
+    w.abort_ = extras.abort;
+    if (extras.abort) extras.abort->set_live(pid);
     w.stderr_ = std::move(err_read);
     w.traceback_ = std::move(traceback);
     if (debug_host) {
@@ -149,6 +153,7 @@ WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
       lane_(o.lane_),
       pidfd_(std::move(o.pidfd_)),
+      abort_(std::exchange(o.abort_, nullptr)),
       reaped_(o.reaped_),
       wait_status_(o.wait_status_),
       control_(std::move(o.control_)),
@@ -243,7 +248,7 @@ WorkerProcess::Event WorkerProcess::next_frame(Channel &channel, double deadline
         }
         if (stderr_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_stderr();
         if (debug_ && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_output();
-        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) relay_debug_input();
+        if (read_stdin && debug_ && (fds[3].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) relay_debug_input();
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) channel.read_available();
     }
 }
@@ -268,9 +273,14 @@ std::string WorkerProcess::traceback_text() const {
 
 int WorkerProcess::reap(bool block) {
     if (reaped_) return wait_status_;
+    // Held while the pid may disappear: AbortSwitch never signals a reaped
+    // (possibly reused) pid.
+    std::unique_lock<std::mutex> lock;
+    if (abort_) lock = std::unique_lock<std::mutex>(abort_->mutex());
     for (;;) {
         int status = 0;
         pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+        if (r != 0 && abort_ && (r == pid_ || errno != EINTR)) abort_->clear_live_locked();
         if (r == pid_) {
             reaped_ = true;
             wait_status_ = status;

@@ -13,6 +13,7 @@
 
 #include "common/monotonic_clock.hpp"
 #include "common/unique_fd.hpp"
+#include "supervisor/abort_switch.hpp"
 #include "supervisor/channel.hpp"
 
 namespace tach {
@@ -26,6 +27,11 @@ struct WorkerExtras {
     // Bytes of address space (0: none), the worker's RLIMIT_AS (see
     // worker/memory_limit.hpp).
     std::uint64_t max_memory = 0;
+    // New user, mount and network namespaces (src/sandbox/sandbox.hpp).
+    bool sandbox = false;
+    // Learns the worker's pid while it may be signalled (tach_shutdown
+    // from another thread); may be null.
+    AbortSwitch *abort = nullptr;
 };
 
 class WorkerProcess {
@@ -89,6 +95,7 @@ private:
     pid_t pid_ = -1;
     bool lane_ = false;
     UniqueFd pidfd_;  // lanes: signalled through it, never a reused pid
+    AbortSwitch *abort_ = nullptr;
     bool reaped_ = false;
     int wait_status_ = -1;
     Channel control_;

@@ -21,6 +21,7 @@
 
 #include "common/frame_io.hpp"
 #include "common/protocol.hpp"
+#include "sandbox/sandbox.hpp"
 #include "tach.h"
 #include "worker/context.hpp"
 #include "worker/environ_copy.hpp"
@@ -92,14 +93,8 @@ std::string run_shim(const std::vector<std::string> &args, std::uint32_t *status
     if (!out) {
         // A shim failure after collection was reported is the host's to see
         // as a dead worker; before that, it is the collection's failure.
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        std::string text = "the tach shim failed: " + worker::utf8_of(value);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
         *status = TACH_ERROR;
-        return text;
+        return "the tach shim failed: " + worker::take_exception_text();
     }
     // main() returns (status, message): status is a tach_status code.
     std::string message;
@@ -116,7 +111,7 @@ std::string run_shim(const std::vector<std::string> &args, std::uint32_t *status
 }  // namespace
 
 int main(int argc, char **argv) {
-    int socket_fd = -1, traceback_fd = -1, host_pid = -1;
+    int socket_fd = -1, traceback_fd = -1, host_pid = -1, sandboxed = 0;
     std::optional<std::uint64_t> max_memory = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string_view key = argv[i];
@@ -128,11 +123,13 @@ int main(int argc, char **argv) {
         if (key == "--socket-fd") socket_fd = value;
         else if (key == "--traceback-fd") traceback_fd = value;
         else if (key == "--host-pid") host_pid = value;
+        else if (key == "--sandbox") sandboxed = value;
     }
     if (socket_fd < 0 || traceback_fd < 0 || host_pid <= 0 || !max_memory) {
         std::fprintf(stderr,
                      "tach-worker is started by libtach, not by hand\n"
-                     "usage: tach-worker --socket-fd N --traceback-fd N --host-pid PID [--max-memory BYTES]\n");
+                     "usage: tach-worker --socket-fd N --traceback-fd N --host-pid PID [--max-memory BYTES]\n"
+                     "                   [--sandbox 1]\n");
         return 2;
     }
     // Die with the host, even if it is SIGKILLed (the host spawns from a
@@ -175,6 +172,17 @@ int main(int argc, char **argv) {
     if (!init) return send_collect_failure(socket_fd, TACH_EWORKER, "malformed Init message");
     ctx.coverage = init->coverage != 0;
     ctx.coverage_sources = init->sources;
+
+    // Before Python starts (and any thread): unshare(CLONE_NEWUSER) needs a
+    // single-threaded process.  A sandbox that cannot be had ends the
+    // worker; it never runs the tests unsandboxed.
+    if (sandboxed) {
+        std::string why = sandbox::enter(sandbox::default_writable_dirs());
+        if (!why.empty())
+            return send_collect_failure(socket_fd, TACH_EUNSUPPORTED,
+                                        "the sandbox is unavailable here: " + why +
+                                            " (tach --doctor tells more)");
+    }
 
     if (chdir(init->project_root.c_str()) != 0)
         return send_collect_failure(socket_fd, TACH_ENOTFOUND,

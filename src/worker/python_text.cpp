@@ -20,6 +20,42 @@ std::string utf8_of(PyObject *obj) {
     return out;
 }
 
+std::string take_exception_text() {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (!type) return "";
+    PyErr_NormalizeException(&type, &value, &tb);
+    std::string text;
+    if (PyObject *traceback = PyImport_ImportModule("traceback")) {
+        PyObject *lines = PyObject_CallMethod(traceback, "format_exception", "OOO", type,
+                                              value ? value : Py_None, tb ? tb : Py_None);
+        Py_DECREF(traceback);
+        if (lines) {
+            PyObject *empty = PyUnicode_FromString("");
+            PyObject *joined = empty ? PyUnicode_Join(empty, lines) : nullptr;
+            if (joined) text = utf8_of(joined);
+            Py_XDECREF(joined);
+            Py_XDECREF(empty);
+            Py_DECREF(lines);
+        }
+    }
+    PyErr_Clear();
+    if (text.empty()) {
+        // The traceback module failed too: the type's name and str() at least.
+        PyObject *name = PyObject_GetAttrString(type, "__name__");
+        text = name ? utf8_of(name) : "exception";
+        Py_XDECREF(name);
+        PyErr_Clear();
+        std::string why = utf8_of(value);
+        if (!why.empty()) text += ": " + why;
+    }
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return text;
+}
+
 std::string python_version_string() {
     std::string v = Py_GetVersion();
     auto space = v.find(' ');

@@ -11,6 +11,11 @@ namespace tach::worker {
 // Never fails: on error returns "<unprintable ...>" and clears the error.
 std::string utf8_of(PyObject *obj);
 
+// The pending exception as Python would print it (traceback included),
+// as UTF-8; clears it.  An exception whose str() is empty (a bare
+// `assert` failing) still says what it was and where.  "" if none.
+std::string take_exception_text();
+
 // "3.11.2"
 std::string python_version_string();
 

@@ -1,5 +1,7 @@
 #include "worker/run_in_process.hpp"
 
+#include "worker/output_cap.hpp"
+
 #include "coverage/line_tracer.hpp"
 #include "worker/python_text.hpp"
 
@@ -8,33 +10,6 @@ namespace {
 
 std::string field(PyObject *dict, const char *key) {
     return utf8_of(PyDict_GetItemString(dict, key));  // borrowed, may be NULL
-}
-
-// The pending exception's traceback as text; clears it.
-std::string take_exception_text() {
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    std::string text = "internal error in the tach shim";
-    PyObject *mod = PyImport_ImportModule("traceback");
-    if (mod) {
-        PyObject *lines = PyObject_CallMethod(mod, "format_exception", "OOO", type ? type : Py_None,
-                                              value ? value : Py_None, tb ? tb : Py_None);
-        if (lines) {
-            PyObject *empty = PyUnicode_FromString("");
-            PyObject *joined = empty ? PyUnicode_Join(empty, lines) : nullptr;
-            if (joined) text += ":\n" + utf8_of(joined);
-            Py_XDECREF(joined);
-            Py_XDECREF(empty);
-            Py_DECREF(lines);
-        }
-        Py_DECREF(mod);
-    }
-    PyErr_Clear();
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return text;
 }
 
 }  // namespace
@@ -53,7 +28,7 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     if (tracing) r.coverage = coverage::recorded_lines();
     if (!out) {
         r.outcome = protocol::Outcome::Error;
-        r.longrepr = take_exception_text();
+        r.longrepr = "internal error in the tach shim:\n" + take_exception_text();
         r.message = "internal error in the tach shim";
         return r;
     }
@@ -83,6 +58,7 @@ protocol::Result run_in_process(PyObject *runner, const std::string &nodeid, boo
     r.teardown_message = field(out, "teardown_message");
     if (!outcome) r.longrepr = "the tach shim returned an unknown outcome: " + field(out, "outcome");
     Py_DECREF(out);
+    for (std::string *text : {&r.stdout_text, &r.stderr_text, &r.longrepr, &r.teardown_longrepr}) cap_output(*text);
     return r;
 }
 
@@ -91,6 +67,8 @@ void read_crash_output(PyObject *runner, std::string *out, std::string *err) {
     if (pair && PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) {
         *out = utf8_of(PyTuple_GET_ITEM(pair, 0));
         *err = utf8_of(PyTuple_GET_ITEM(pair, 1));
+        cap_output(*out);
+        cap_output(*err);
     }
     Py_XDECREF(pair);
     PyErr_Clear();

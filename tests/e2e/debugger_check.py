@@ -102,8 +102,9 @@ def one_mode(tach, python, suite, isolation):
     run = PtyRun(base + ["--pdb", "test_breakpoint.py::test_fails_for_post_mortem"], suite)
     try:
         seen = run.expect("(Pdb) ")
-        check("test_fails_for_post_mortem" in seen,
-              "%s: --pdb: post-mortem prompt in the failing test" % isolation, seen)
+        check("test_fails_for_post_mortem" in seen and "entering PDB" in seen
+              and "AssertionError: y is off by one" in seen,
+              "%s: --pdb: the failure, then the post-mortem prompt in the failing test" % isolation, seen)
         run.send("p y")
         seen = run.expect("(Pdb) ")
         check("7" in seen, "%s: `p y` in the post-mortem prints 7" % isolation, seen)

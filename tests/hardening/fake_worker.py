@@ -18,6 +18,10 @@ given, well or badly as $FAKE_WORKER_MODE says:
   wrong-type-on-run collects two tests; answers Run with an Ack
   slow-frame        collects two tests; answers Run with a frame header
                     announcing 1000 bytes, sends 10, then stalls
+  other-nodeid      collects two tests; answers Run with a result for a
+                    test it was not asked for
+  bad-utf8-result   collects two tests; answers each Run with a passed
+                    result whose texts are not UTF-8 and a NaN duration
 
 Every process it starts has FAKE_WORKER_MARKER in its environment (it is
 inherited), so a check can count them.  Standard library only.
@@ -56,6 +60,17 @@ def collected(nodeids):
 
 def ack():
     return frame(bytes([5]) + u32(0) + string("fake"))
+
+
+def started():
+    return frame(bytes([7]) + u32(os.getpid()))
+
+
+def result(nodeid, outcome=0, text=b"", duration=0.01):
+    body = bytes([8]) + string(nodeid) + u32(outcome) + struct.pack("<d", duration) + string("call")
+    body += string(text) + string(text) + string(text) + string(text)  # longrepr message stdout stderr
+    body += u32(0) + u32(0xFFFFFFFF) + u32(0) + string(b"") + string(b"") + u32(0)
+    return frame(body)
 
 
 def read_frame(sock):
@@ -138,6 +153,15 @@ def main():
                 sock.sendall(ack())
                 time.sleep(30)
                 return
+            (n,) = struct.unpack("<I", req[1:5])
+            nodeid = req[5:5 + n].decode()
+            if mode == "other-nodeid":
+                sock.sendall(started() + result("test_a.py::test_" + ("two" if nodeid.endswith("one") else "one")))
+                time.sleep(30)
+                return
+            if mode == "bad-utf8-result":
+                sock.sendall(started() + result(nodeid, 0, b"bad \xff\xfe \xc3( \xed\xa0\x80 end", float("nan")))
+                continue
             if mode == "slow-frame":
                 sock.sendall(u32(1000) + b"\x08" * 10)
                 time.sleep(3600)

@@ -257,6 +257,7 @@ static void test_api_strerror_every_code(void **state) {
         {TACH_EMISUSE, "TACH_EMISUSE"}, {TACH_EINTERP, "TACH_EINTERP"},
         {TACH_ECOLLECT, "TACH_ECOLLECT"}, {TACH_EWORKER, "TACH_EWORKER"},
         {TACH_ENOMEM, "TACH_ENOMEM"},   {TACH_EUNSUPPORTED, "TACH_EUNSUPPORTED"},
+        {TACH_ESHUTDOWN, "TACH_ESHUTDOWN"},
     };
     const size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
@@ -270,7 +271,7 @@ static void test_api_strerror_every_code(void **state) {
         assert_true(strlen(text) > len + 2);
         for (size_t j = 0; j < i; j++) assert_string_not_equal(text, tach_strerror(codes[j].code));
     }
-    const int unknown[] = {-1, 10, 11, 100, INT_MAX, INT_MIN};
+    const int unknown[] = {-1, 11, 12, 100, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         assert_string_equal(tach_strerror(unknown[i]), "unknown tach status");
 }
@@ -312,6 +313,42 @@ static void test_api_options_init(void **state) {
     assert_null(filled.worker_path);
     assert_null(filled.shim_path);
     assert_int_equal(macro.isolation, filled.isolation);
+}
+
+/* The build's workers (tach-workers.list): the default one first, each an
+ * executable with the Python it embeds and that interpreter. */
+static void test_api_workers(void **state) {
+    (void)state;
+    tach_worker_info info = TACH_WORKER_INFO_INIT;
+    assert_int_equal(info.size, sizeof info);
+    assert_int_equal(tach_worker_info_get(0, NULL), TACH_EINVAL);
+    info.size = sizeof info - 1;
+    assert_int_equal(tach_worker_info_get(0, &info), TACH_EINVAL);
+    info.size = sizeof info;
+    const size_t n = tach_worker_count();
+    assert_true(n >= 1);
+    assert_int_equal(tach_worker_info_get(n, &info), TACH_ENOTFOUND);
+    assert_int_equal(tach_worker_info_get((size_t)-1, &info), TACH_ENOTFOUND);
+    for (size_t i = 0; i < n; i++) {
+        tach_worker_info w = TACH_WORKER_INFO_INIT;
+        assert_int_equal(tach_worker_info_get(i, &w), TACH_OK);
+        assert_non_null(w.path);
+        assert_non_null(w.python_version);
+        assert_non_null(w.python);
+        assert_int_equal(access(w.path, X_OK), 0);
+        assert_int_equal(access(w.python, X_OK), 0);
+        assert_int_equal(strncmp(w.python_version, "3.", 2), 0);
+        const char *name = strrchr(w.path, '/');
+        assert_non_null(name);
+        if (i == 0)
+            assert_string_equal(name, "/tach-worker");
+        else
+            assert_int_equal(strncmp(name, "/tach-worker-3.", 15), 0);
+        /* Stable strings: the same pointers the next time. */
+        tach_worker_info again = TACH_WORKER_INFO_INIT;
+        assert_int_equal(tach_worker_info_get(i, &again), TACH_OK);
+        assert_ptr_equal(again.path, w.path);
+    }
 }
 
 static void test_api_probe_capabilities(void **state) {
@@ -1586,6 +1623,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_api_null_engine),
         cmocka_unit_test(test_api_null_result),
         cmocka_unit_test(test_api_probe_capabilities),
+        cmocka_unit_test(test_api_workers),
     };
     const struct CMUnitTest options_tests[] = {
         cmocka_unit_test(test_api_init_null_out),

@@ -91,6 +91,10 @@ def run_tach(lib, root, isolation):
     lib.tach_init_options_init_v2(ctypes.byref(opts))
     assert opts.size == ctypes.sizeof(Options), opts.size
     opts.project_root = root.encode()
+    # The interpreter running this script runs coverage.py too: tach runs
+    # the tests on it (its worker is picked by version).
+    python = sys.executable.encode()
+    opts.python = python
     opts.isolation = ISOLATIONS[isolation]
     opts.coverage = 1
     engine = ctypes.c_void_p()
