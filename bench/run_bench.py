@@ -17,6 +17,17 @@ per mode (--repeat N: N times, the median counts):
     none           tach --isolation none
     pytest         python -m pytest
     pytest-forked  python -m pytest --forked   (the pytest-forked plugin)
+    snapshot-n2    tach --isolation snapshot -n 2   (two workers, one zygote)
+    fork-n2        tach --isolation fork -n 2
+    pytest-xdist-n2  python -m pytest -n 2     (pytest-xdist: two workers,
+                   each collecting on its own)
+
+The tach modes without -n2 run one worker (-n 1), the single-worker figures
+they always were.  --parallel runs snapshot (-n 1), snapshot-n2, fork-n2,
+pytest and pytest-xdist-n2 and prints the speed-up of two workers over one;
+the -n2 runs come after a one-worker run of the same suite, so tach starts
+the longest tests first from the durations it remembered (.tach/ in the
+generated suite).
 
 Every run must report all tests passed (checked in its JUnit XML), else the
 benchmark stops with exit status 1.  It prints wall times, the per-test
@@ -45,8 +56,11 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ALL_MODES = ("snapshot", "fork", "none", "pytest", "pytest-forked")
-TACH_MODES = ("snapshot", "fork", "none")
+ALL_MODES = ("snapshot", "fork", "none", "pytest", "pytest-forked",
+             "snapshot-n2", "fork-n2", "pytest-xdist-n2")
+TACH_MODES = ("snapshot", "fork", "none", "snapshot-n2", "fork-n2")
+# --parallel: one worker against two, for tach and for pytest (pytest-xdist).
+PARALLEL_MODES = "snapshot,snapshot-n2,fork-n2,pytest,pytest-xdist-n2"
 
 # ------------------------------------------------------------------ suite
 
@@ -331,13 +345,16 @@ def command(mode, args, junit, use_stats):
     common = ["-q", "-p", "no:cacheprovider", "--junit-xml", junit]
     if mode in TACH_MODES:
         tach = [sys.executable, args.tach] if args.tach.endswith(".py") else [args.tach]
-        cmd = tach + ["--python", args.python, "--isolation", mode] + common
+        isolation, _, workers = mode.partition("-n")
+        cmd = tach + ["--python", args.python, "--isolation", isolation, "-n", workers or "1"] + common
         if mode == "snapshot" and use_stats:
             cmd.append("--stats")
         return cmd
     cmd = [args.python, "-m", "pytest"] + common
     if mode == "pytest-forked":
         cmd.append("--forked")
+    if mode == "pytest-xdist-n2":
+        cmd += ["-n", "2"]
     return cmd
 
 
@@ -400,6 +417,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; the median counts")
     ap.add_argument("--trivial", action="store_true", help="500 trivial tests, no conftest imports")
     ap.add_argument("--smoke", action="store_true", help="20 tests, fork and none, all must pass")
+    ap.add_argument("--parallel", action="store_true",
+                    help="modes " + PARALLEL_MODES + ": two workers against one")
     ap.add_argument("--keep", metavar="DIR", help="generate the suite into DIR and keep it")
     ap.add_argument("--timeout", type=float, default=900, help="limit per run (s)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every run's output")
@@ -410,6 +429,8 @@ def main():
         args.files = args.files or 2
         if args.modes == ",".join(ALL_MODES):
             args.modes = "fork,none"
+    if args.parallel and args.modes == ",".join(ALL_MODES):
+        args.modes = PARALLEL_MODES
     default_tests, default_files = (500, 10) if args.trivial else (600, 30)
     args.tests = args.tests or default_tests
     args.files = min(args.files or default_files, args.tests)
@@ -436,6 +457,10 @@ def main():
         notes.append("pytest-forked is not installed for %s (Debian: python3-pytest-forked): "
                      "skipping that mode" % args.python)
         modes.remove("pytest-forked")
+    if "pytest-xdist-n2" in modes and not python_has(args.python, "xdist"):
+        notes.append("pytest-xdist is not installed for %s (Debian: python3-pytest-xdist): "
+                     "skipping that mode" % args.python)
+        modes.remove("pytest-xdist-n2")
     if not modes:
         print("nothing to run: " + "; ".join(notes))
         return 2
@@ -510,6 +535,7 @@ def main():
             print()
             print("OK: all %d tests passed under %s" % (n, ", ".join(modes)))
             return 0
+        parallel_figures(results)
         targets(results, stats_lines, args.trivial)
         return 0
     finally:
@@ -536,6 +562,24 @@ def targets(results, stats_lines, trivial):
               % (median, "met" if median <= 200 else "MISSED"))
     elif median is not None:
         print("  restore median %.0f us (the 200 us target is for --trivial)" % median)
+
+
+def parallel_figures(results):
+    """Two workers against one, for tach and for pytest-xdist."""
+    lines = []
+    for two, one, name in (("snapshot-n2", "snapshot", "tach snapshot -n 2 vs -n 1"),
+                           ("fork-n2", "snapshot", "tach fork -n 2 vs snapshot -n 1"),
+                           ("pytest-xdist-n2", "pytest", "pytest -n 2 (xdist) vs pytest")):
+        if two in results and one in results:
+            lines.append("  %s: %.2fx faster" % (name, results[one] / results[two]))
+    if "snapshot-n2" in results and "pytest-xdist-n2" in results:
+        lines.append("  tach snapshot -n 2 vs pytest -n 2: %.2fx faster"
+                     % (results["pytest-xdist-n2"] / results["snapshot-n2"]))
+    if lines:
+        print()
+        print("parallel runs:")
+        for line in lines:
+            print(line)
 
 
 def restore_median_us(stats_lines):

@@ -44,12 +44,22 @@
  * - Strings returned by the library are UTF-8 (invalid bytes replaced), are
  *   owned by the handle they came from and stay valid until that handle is
  *   freed, unless said otherwise.  Never free them.
- * - Thread safety: one engine must be used by one thread at a time (the
- *   caller serialises calls on it; the one exception is tach_shutdown,
- *   which may stop a running call, see there); different engines are independent and
- *   may be used from different threads at once.  Results are independent
- *   objects: once returned they may be read from any thread and freed by
- *   any thread, once.  Functions that take no handle are thread-safe.
+ * - Thread safety: the engine-level calls (tach_snapshot, tach_run_test,
+ *   tach_restore, tach_coverage_write) serialise on a lock of the engine,
+ *   but tach_errmsg(engine) reports the last failed engine-level call
+ *   whichever thread made it, so a program that reads messages calls them
+ *   from one thread at a time.  To run tests from several threads at once,
+ *   open one tach_runner per thread (see "Parallel runners" below): each
+ *   runner has its own worker process and its own error message, and
+ *   runners of one engine may run tests at the same time.  The collection
+ *   accessors (tach_test_count, tach_test_nodeid, ...) only read what
+ *   tach_init stored and may be called from any thread while runners run.
+ *   tach_init must not overlap any other call on that engine; tach_shutdown
+ *   may stop an engine-level call running on another thread (see there),
+ *   but must not overlap calls on the engine's runners.  Different engines are independent.  Results
+ *   are independent objects: once returned they may be read from any
+ *   thread and freed by any thread, once.  Functions that take no handle
+ *   are thread-safe.
  */
 #ifndef TACH_H
 #define TACH_H
@@ -424,6 +434,57 @@ TACH_API int tach_run_test(tach_engine *engine, const char *nodeid,
  * mode by definition keeps side effects.  TACH_EMISUSE before
  * tach_snapshot. */
 TACH_API int tach_restore(tach_engine *engine);
+
+/* --- Parallel runners ---------------------------------------------------- */
+
+/* A runner: one more worker process forked from the engine's collected
+ * interpreter (the zygote), with a private connection to the library, so
+ * that several tests run at once — one per runner — without collecting
+ * again.  Each runner isolates every test in the engine's isolation mode
+ * (SNAPSHOT: it restores itself in place after each test; FORK: each test
+ * in a fresh child of the runner; NONE: tests run one after another in the
+ * runner and share its state).  A runner whose process died with a test
+ * (crash, timeout) is replaced before its next test.  Its stdout/stderr
+ * capture, its stderr and its timeout traceback are its own.  Opaque; owned
+ * by the caller, freed with tach_runner_close. */
+typedef struct tach_runner tach_runner;
+
+/* Start a runner on an engine on which tach_snapshot succeeded; blocks
+ * until it is ready (in SNAPSHOT isolation: until it took its golden
+ * image).  Sets *out to a new runner and returns TACH_OK.  Returns
+ * TACH_EINVAL (and leaves *out alone) when engine or out is NULL.  Other
+ * failures — TACH_EMISUSE before tach_snapshot or on a failed engine,
+ * TACH_EWORKER when the worker cannot fork it or it dies before it is
+ * ready — still set *out, as tach_init does, to a runner in a failed
+ * state whose tach_runner_errmsg says why (NULL when even that could not be
+ * allocated: TACH_ENOMEM); every tach_runner_run_test on it returns
+ * TACH_EMISUSE; the caller closes it.  tach_errmsg(engine) is not touched.
+ * Thread-safe: may be called from any thread, also while other runners of
+ * the engine run tests and while engine-level calls run. */
+TACH_API int tach_runner_open(tach_engine *engine, tach_runner **out);
+
+/* tach_run_test on this runner: the same contract, results and statuses,
+ * except that the message of a failure is tach_runner_errmsg(runner).
+ * One thread at a time per runner; different runners of one engine may
+ * run tests at the same time, also while the engine runs one
+ * (tach_run_test).  With options.coverage, the lines of every result
+ * returned by any runner accumulate in the engine's coverage
+ * (tach_coverage_write).  TACH_EMISUSE after tach_shutdown of the engine
+ * (the runner is then only good for tach_runner_close).
+ * In NONE isolation note that tach_run_test on the engine itself runs its
+ * tests in the zygote, which later runners are forked from. */
+TACH_API int tach_runner_run_test(tach_runner *runner, const char *nodeid, tach_result **out);
+
+/* The message of the last failed call on this runner, "" if it succeeded.
+ * Never NULL.  Owned by the runner; valid until its next call. */
+TACH_API const char *tach_runner_errmsg(const tach_runner *runner);
+
+/* Stop the runner's process and free the runner.  Results it returned stay
+ * valid.  NULL is a no-op.  May be called before or after tach_shutdown of
+ * its engine (tach_shutdown stops the processes of runners still open;
+ * they must still be closed to be freed), but not at the same time as it,
+ * nor while another thread uses the runner. */
+TACH_API void tach_runner_close(tach_runner *runner);
 
 /* --- Results ------------------------------------------------------------- */
 

@@ -71,6 +71,10 @@ struct EngineDeleter {
     void operator()(tach_engine *engine) const noexcept { tach_shutdown(engine); }
 };
 
+struct RunnerDeleter {
+    void operator()(tach_runner *runner) const noexcept { tach_runner_close(runner); }
+};
+
 struct ResultDeleter {
     void operator()(tach_result *result) const noexcept { tach_result_free(result); }
 };
@@ -460,6 +464,55 @@ public:
 
 private:
     std::unique_ptr<tach_engine, detail::EngineDeleter> ptr_;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Runner (tach_runner): one more worker of an engine, for one thread         */
+/* ------------------------------------------------------------------------ */
+
+/* Move-only.  Open one per thread to run tests at the same time; close
+ * (destroy) them before or after the engine, never while another thread
+ * uses them. */
+class Runner {
+public:
+    /* tach_runner_open: after engine.snapshot().  Throws tach::Error with
+     * the failed runner's message. */
+    static Runner open(Engine &engine) {
+        tach_runner *raw = nullptr;
+        const int status = tach_runner_open(engine.capi(), &raw);
+        Runner runner(raw);  // a failed runner too: closed when this throws
+        if (status != TACH_OK)
+            throw Error(static_cast<tach_status>(status),
+                        raw ? runner.errmsg() : detail::to_string(tach_strerror(status)));
+        return runner;
+    }
+
+    /* Adopt a runner (takes ownership). */
+    explicit Runner(tach_runner *raw) noexcept : ptr_(raw) {}
+
+    Runner(Runner &&) noexcept = default;
+    Runner &operator=(Runner &&) noexcept = default;
+    Runner(const Runner &) = delete;
+    Runner &operator=(const Runner &) = delete;
+
+    tach_runner *capi() const noexcept { return ptr_.get(); }
+
+    /* The message of the last failed call on this runner ("" if none). */
+    std::string errmsg() const { return detail::to_string(tach_runner_errmsg(ptr_.get())); }
+
+    /* Engine::run_test on this runner; throws tach::Error with the
+     * runner's message when the call itself failed. */
+    Result run_test(std::string_view nodeid) {
+        const std::string id(nodeid);
+        tach_result *raw = nullptr;
+        const int status = tach_runner_run_test(ptr_.get(), id.c_str(), &raw);
+        if (status != TACH_OK)
+            throw Error(static_cast<tach_status>(status), errmsg());
+        return Result(raw);
+    }
+
+private:
+    std::unique_ptr<tach_runner, detail::RunnerDeleter> ptr_;
 };
 
 } // namespace tach

@@ -9,6 +9,7 @@ packages=(
   python3 python3-dev python3-pytest python3-coverage python3-venv
   python3-tomli python3-exceptiongroup  # pytest on Python 3.10 (the pyenv workers)
   python3-django  # tests/suites/django_project (Django warm-up)
+  python3-pytest-xdist  # bench/run_bench.py --parallel: pytest -n 2 beside tach -n 2
   libmimalloc-dev libcmocka-dev
   lcov
   binutils  # nm/readelf for the export check

@@ -83,6 +83,25 @@ class Runner:
 
         return line_coverage.statements(_tach_worker, paths, include_unimported)
 
+    def capture_fds(self):
+        """The fds of pytest's global fd-level capture files, ``(stdout,
+        stderr)``, -1 where there is none (``-s``, ``--capture=sys``).  A
+        lane gives itself files of its own in their place, so that tests
+        running at once in two lanes do not write into one file."""
+        capman = self._session.config.pluginmanager.getplugin("capturemanager")
+        capturing = getattr(capman, "_global_capturing", None) if capman else None
+        fds = []
+        for name in ("out", "err"):
+            cap = getattr(capturing, name, None)
+            fd = -1
+            if cap is not None and hasattr(cap, "targetfd_save"):
+                try:
+                    fd = cap.tmpfile.fileno()
+                except Exception:
+                    fd = -1
+            fds.append(fd)
+        return tuple(fds)
+
     def crash_output(self):
         """What a test process that died wrote before dying, as ``(stdout,
         stderr)``.  pytest's fd-level capture files are shared with the

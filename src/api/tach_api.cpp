@@ -162,6 +162,14 @@ TACH_API void tach_shutdown(tach_engine *engine) {
         }
         in_flight.unlock();
         std::unique_ptr<tach_engine> owned(engine);
+        if (engine) {
+            std::lock_guard<std::mutex> lock(engine->runners_mutex);
+            for (tach_runner *runner : engine->runners) {
+                if (engine->engine && runner->lane) engine->engine->close_lane(*runner->lane);
+                runner->owner = nullptr;
+            }
+            engine->runners.clear();
+        }
     } catch (...) {
         // Destructors here do not throw; nothing may escape regardless.
     }

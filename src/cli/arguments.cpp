@@ -103,6 +103,9 @@ bool parse_tach_long(const std::string &arg, Cursor &cursor, Arguments &out) {
     } else if (name == "--stats") {
         reject_value(opt);
         out.stats = true;
+    } else if (name == "--numprocesses") {
+        out.workers = parse_workers(name, value_of(opt, cursor));
+        out.workers_given = true;
     } else if (name == "--doctor") {
         reject_value(opt);
         out.doctor = true;
@@ -238,6 +241,14 @@ tach::Isolation parse_isolation(std::string_view option, std::string_view value)
                      " (choose from 'auto', 'fork', 'none', 'snapshot')");
 }
 
+int parse_workers(std::string_view option, std::string_view value) {
+    if (value == "auto" || value == "logical")
+        return 0;
+    const int n = parse_count(option, value);
+    // One worker and "0" (pytest-xdist's "no distribution") mean the same.
+    return n == 0 ? 1 : n;
+}
+
 ColorChoice parse_color(std::string_view option, std::string_view value) {
     if (value == "auto")
         return ColorChoice::Auto;
@@ -314,6 +325,18 @@ Arguments parse_arguments(const std::vector<std::string> &argv) {
                 out.maxfail = 1;
             } else if (c == 'h') {
                 out.help = true;
+            } else if (c == 'n') {
+                // -n N, -nN (pytest-xdist's spelling): the rest is the value.
+                std::string value = arg.substr(i + 1);
+                if (value.empty()) {
+                    auto v = cursor.take();
+                    if (!v)
+                        throw UsageError("argument -n/--numprocesses: expected one argument");
+                    value = *v;
+                }
+                out.workers = parse_workers("-n/--numprocesses", value);
+                out.workers_given = true;
+                break;
             } else if (kPytestShortWithValue.find(c) != std::string_view::npos) {
                 forwarded += arg.substr(i);
                 value_follows = (i + 1 == arg.size());

@@ -38,6 +38,8 @@ struct Arguments {
     std::vector<std::size_t> positional;   // indices in pytest_args of paths and node ids
     bool pdb = false;                      // --pdb: post-mortem debugger on failures
     bool sandbox = false;                  // --sandbox: worker in new user/mount/net namespaces
+    int workers = 0;                       // -n N: 0 = auto (the number of CPUs)
+    bool workers_given = false;            // -n was on the command line
 };
 
 // A bad tach option or option value.  what() is the message without any
@@ -59,5 +61,7 @@ int parse_count(std::string_view option, std::string_view value);
 std::uint64_t parse_size(std::string_view option, std::string_view value);
 tach::Isolation parse_isolation(std::string_view option, std::string_view value);
 ColorChoice parse_color(std::string_view option, std::string_view value);
+// -n's value: a count (0 and 1: one worker) or "auto" (returned as 0).
+int parse_workers(std::string_view option, std::string_view value);
 
 } // namespace tach_cli

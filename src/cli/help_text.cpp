@@ -5,7 +5,7 @@
 namespace tach_cli {
 
 const char *usage_line() {
-    return "usage: tach [PATH|NODEID ...] [-k EXPR] [-m MARKEXPR] [-x] [-q|-v]\n"
+    return "usage: tach [PATH|NODEID ...] [-k EXPR] [-m MARKEXPR] [-x] [-q|-v] [-n N]\n"
            "            [--timeout SECONDS] [--isolation auto|fork|none|snapshot]\n"
            "            [--stats] [--junit-xml FILE] [--collect-only] [--python PATH]\n"
            "            [--cov[=SOURCE]] [--cov-report TYPE] [--cov-context test]\n"
@@ -33,7 +33,25 @@ positional arguments:
 tach options:
   -x, --exitfirst       stop after the first failed, error, crashed or
                         timed-out test
-  --maxfail N           stop after N such tests (0: never)
+  --maxfail N           stop after N such tests (0: never); with several
+                        workers, tests already running finish and are
+                        reported, no new one starts
+  -n N, --numprocesses N
+                        run N tests at a time, each in a worker forked from
+                        the one collected interpreter (collection happens
+                        once).  Default and "auto": the number of CPUs;
+                        0 or 1: one worker, tests in pytest's order.  One
+                        worker too, unless -n is given, with -x/--maxfail
+                        (the run stops where pytest's would) and with
+                        --isolation none (tests share an interpreter, as
+                        under pytest); --pdb always runs one.  With several
+                        workers the longest tests start first, by the
+                        durations remembered in .tach/durations.json under
+                        the project root (safe to delete; tach writes a
+                        .gitignore there); results are printed in pytest's
+                        order whichever worker finishes first.  On a
+                        terminal a progress line shows tests done, failures
+                        and time while they run
   -q, --quiet           less output (-qq: even less); also passed to pytest
   -v, --verbose         one line per test (-vv: untrimmed reasons); also
                         passed to pytest, whose assertion diffs depend on it

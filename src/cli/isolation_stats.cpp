@@ -93,6 +93,9 @@ std::vector<std::string> isolation_stats_lines(const Session &session) {
     lines.push_back("isolation: " +
                     isolation_description(session.isolation, session.isolation_reason));
     lines.push_back("tests run: " + std::to_string(session.records.size()));
+    lines.push_back("workers: " + std::to_string(session.workers));
+    if (!session.scheduling.empty())
+        lines.push_back("start order: " + session.scheduling);
     lines.push_back("workers replaced: " + std::to_string(replaced_count(session)));
     for (const TestRecord &record : session.records) {
         if (record.worker_replaced)

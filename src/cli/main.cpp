@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <vector>
@@ -18,10 +19,12 @@
 #include "bazel_env.hpp"
 #include "coverage_options.hpp"
 #include "doctor.hpp"
+#include "durations_cache.hpp"
 #include "help_text.hpp"
 #include "interrupt.hpp"
 #include "isolation_stats.hpp"
 #include "junit_xml.hpp"
+#include "parallel_run.hpp"
 #include "run_loop.hpp"
 #include "summary.hpp"
 #include "terminal_report.hpp"
@@ -167,6 +170,46 @@ std::vector<TerminalReport::CoverageLine> coverage_report(tach::Engine &engine,
 }
 // ---- coverage wiring (end) ---------------------------------------------------
 
+// CPUs this process may run on (its affinity mask; cgroup quotas aside).
+std::size_t cpu_count() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return static_cast<std::size_t>(CPU_COUNT(&set));
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? static_cast<std::size_t>(n) : 1;
+}
+
+// How many tests run at a time.  -n decides when given ("auto": the CPUs).
+// Otherwise the CPUs, except where one worker is what keeps pytest's
+// semantics: -x/--maxfail (the run stops where pytest's would) and
+// isolation none (tests share one interpreter, as under pytest).  --pdb
+// always gets one: only the zygote's own test processes reach the terminal.
+std::size_t worker_count(const Arguments &args, tach::Isolation isolation, std::size_t tests) {
+    std::size_t n = 1;
+    if (args.pdb)
+        n = 1;
+    else if (args.workers_given)
+        n = args.workers == 0 ? cpu_count() : static_cast<std::size_t>(args.workers);
+    else if (args.maxfail == 0 && isolation != tach::Isolation::None)
+        n = cpu_count();
+    return std::max<std::size_t>(1, std::min(n, tests));
+}
+
+// The start order for several workers, and the words --stats uses for it.
+std::vector<std::size_t> start_order(const std::vector<std::string> &nodeids, const Durations &known,
+                                     std::string &scheduling) {
+    std::size_t remembered = 0;
+    for (const std::string &id : nodeids)
+        remembered += known.count(id);
+    if (remembered == 0)
+        scheduling = "collection order (no durations remembered in .tach/durations.json)";
+    else
+        scheduling = std::to_string(remembered) + " of " + std::to_string(nodeids.size()) +
+                     " tests by remembered duration, longest first, after the others in "
+                     "collection order (.tach/durations.json)";
+    return dispatch_order(nodeids, known);
+}
+
 void print_init_error(const std::string &what) {
     std::string message = what;
     while (!message.empty() && message.back() == '\n')
@@ -304,8 +347,34 @@ int run(const Arguments &args, const BazelEnv &bazel) {
     }
 
     report.header(session);
-    if (runnable)
-        run_tests(engine, nodeids, report, session);
+    std::error_code cwd_error;
+    const std::string project_root = std::filesystem::current_path(cwd_error).string();
+    const std::string cache_path = cwd_error ? std::string() : durations_path(project_root);
+    Durations durations = cache_path.empty() ? Durations{} : load_durations(cache_path);
+    if (runnable) {
+        session.workers = worker_count(args, engine.isolation(), nodeids.size());
+        if (session.workers > 1) {
+            ParallelPlan plan;
+            plan.workers = session.workers;
+            plan.order = start_order(nodeids, durations, session.scheduling);
+            if (isatty(STDOUT_FILENO)) {
+                plan.live_progress = stdout;
+                plan.width = terminal_width(std::getenv("COLUMNS"), STDOUT_FILENO);
+            }
+            if (const char *log = std::getenv("TACH_DISPATCH_LOG"))
+                plan.dispatch_log = log;
+            run_tests_parallel(engine, nodeids, plan, report, session);
+        } else {
+            session.scheduling = "collection order (one worker)";
+            run_tests(engine, nodeids, report, session);
+        }
+        // Remember how long each test took, for the next run's order.
+        if (!cache_path.empty() && !session.records.empty()) {
+            for (const TestRecord &record : session.records)
+                durations[record.nodeid] = record.duration;
+            save_durations(cache_path, durations);
+        }
+    }
 
     if (!interrupt_requested())
         report.set_coverage_section(coverage_report(engine, coverage, session.python_version));

@@ -7,10 +7,6 @@
 
 namespace tach_cli {
 
-namespace {
-
-// A result that the Ctrl-C itself produced (the test process got the
-// SIGINT too), as opposed to one that merely finished meanwhile.
 bool caused_by_interrupt(const TestRecord &record) {
     if (record.outcome == tach::Outcome::Crashed)
         return record.signal == SIGINT || record.exit_status == 128 + SIGINT;
@@ -18,6 +14,8 @@ bool caused_by_interrupt(const TestRecord &record) {
         return false;
     return record.message.rfind("KeyboardInterrupt", 0) == 0;
 }
+
+namespace {
 
 void internal_error(Session &session, const std::string &what, const tach::Error &error) {
     session.stop = StopReason::InternalError;

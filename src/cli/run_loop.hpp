@@ -14,6 +14,10 @@ namespace tach_cli {
 // The plain-data copy of a result that the reports work from.
 TestRecord record_of(const tach::Result &result);
 
+// A result that the Ctrl-C itself produced (the test process got the
+// SIGINT too), as opposed to one that merely finished meanwhile.
+bool caused_by_interrupt(const TestRecord &record);
+
 enum class SnapshotStatus {
     Ok,           // the golden image is taken; the mode is resolved
     Unsupported,  // the isolation asked for is not available here (message)

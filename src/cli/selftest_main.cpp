@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "durations_cache.hpp"
+#include "progress_line.hpp"
 #include "bazel_outputs.hpp"
 #include "coverage_options.hpp"
 #include "doctor_report.hpp"
@@ -765,7 +767,7 @@ void test_isolation_stats() {
     const std::vector<std::string> lines = isolation_stats_lines(s);
     CHECK_EQ(joined(lines),
              "isolation: snapshot (in-place restore after each test (golden image: 3 ranges, 1.0 MiB))|"
-             "tests run: 4|workers replaced: 1|  t.py::d - the test crashed the runner|"
+             "tests run: 4|workers: 1|workers replaced: 1|  t.py::d - the test crashed the runner|"
              "restore time per test (\xc2\xb5s): median 200, p90 300, p99 300, max 300 (3 restores)|"
              "pages restored per test: median 20, p99 30, max 30|total restore time: 600 \xc2\xb5s");
 
@@ -799,7 +801,7 @@ void test_isolation_stats() {
     f.isolation = "fork";
     f.isolation_reason = "";
     f.records.pop_back();
-    CHECK_EQ(joined(isolation_stats_lines(f)), "isolation: fork|tests run: 3|workers replaced: 0");
+    CHECK_EQ(joined(isolation_stats_lines(f)), "isolation: fork|tests run: 3|workers: 1|workers replaced: 0");
     CHECK(!contains(run_report(f, 0), "replaced"));
 
     // Snapshot mode where every worker was replaced.
@@ -808,7 +810,7 @@ void test_isolation_stats() {
     r.records = {rec("t.py::x", tach::Outcome::Timeout)};
     r.records[0].worker_replaced = true;
     CHECK_EQ(joined(isolation_stats_lines(r)),
-             "isolation: snapshot|tests run: 1|workers replaced: 1|  t.py::x - reason unknown|"
+             "isolation: snapshot|tests run: 1|workers: 1|workers replaced: 1|  t.py::x - reason unknown|"
              "in-place restores: none");
 }
 
@@ -1125,7 +1127,63 @@ void test_bazel_outputs() {
              "TN:\nSF:/elsewhere/c.py\nDA:2,0\nend_of_record\n");
 }
 
+// ----------------------------------------------------------- parallel runs
+
+void test_arguments_workers() {
+    Arguments a = parse({"tests/"});
+    CHECK(!a.workers_given);
+    a = parse({"-n", "3", "tests/"});
+    CHECK(a.workers_given && a.workers == 3);
+    CHECK_EQ(joined(a.pytest_args), "tests/");
+    a = parse({"-n4"});
+    CHECK(a.workers == 4);
+    a = parse({"-xn2", "-v"});  // a cluster: -x, then -n's value
+    CHECK(a.workers == 2 && a.maxfail == 1 && a.verbosity == 1);
+    CHECK(parse({"-n", "auto"}).workers == 0);
+    CHECK(parse({"--numprocesses=auto"}).workers == 0);
+    CHECK(parse({"--numprocesses", "5"}).workers == 5);
+    CHECK(parse({"-n", "0"}).workers == 1);
+    CHECK(parse({"-n", "1"}).workers == 1);
+    CHECK(throws_usage([] { parse({"-n"}); }));
+    CHECK(throws_usage([] { parse({"-n", "-3"}); }));
+    CHECK(throws_usage([] { parse({"-n", "many"}); }));
+    CHECK(throws_usage([] { parse({"--numprocesses"}); }));
+}
+
+void test_durations_cache() {
+    Durations d = {{"t.py::a", 1.5}, {"t.py::b \"q\"\n", 0.25}};
+    const std::string text = render_durations(d);
+    CHECK(parse_durations(text) == d);
+    CHECK(parse_durations("").empty());
+    CHECK(parse_durations("{").empty());
+    CHECK(parse_durations("not json at all").empty());
+    CHECK(parse_durations("{\"version\": 2, \"durations\": {\"t.py::a\": 1}}").empty());
+    CHECK(parse_durations("{\"version\": 1, \"durations\": {\"t.py::a\": \"slow\"}}").empty());
+    CHECK(parse_durations("{\"version\": 1, \"durations\": {\"t.py::a\": 1}} trailing").empty());
+    CHECK(parse_durations(text.substr(0, text.size() / 2)).empty());
+    CHECK(parse_durations("{\"version\": 1, \"durations\": {}}").empty());
+    CHECK(parse_durations("{\"version\": 1, \"durations\": {\"x\": 2.5}}").at("x") == 2.5);
+
+    const std::vector<std::string> ids = {"a", "b", "c", "d", "e"};
+    // Nothing known: collection order.
+    std::vector<std::size_t> order = dispatch_order(ids, {});
+    CHECK((order == std::vector<std::size_t>{0, 1, 2, 3, 4}));
+    // Unknown first in collection order, then longest first (ties stable).
+    order = dispatch_order(ids, {{"a", 0.1}, {"c", 3.0}, {"d", 0.1}, {"e", 9.0}, {"gone", 50.0}});
+    CHECK((order == std::vector<std::size_t>{1, 4, 2, 0, 3}));
+}
+
+void test_progress_text() {
+    CHECK_EQ(progress_text(7, 600, 2, 3.44, 2, 80), "[  7/600] 2 failed, 3.4s, 2 workers");
+    CHECK_EQ(progress_text(600, 600, 0, 12.0, 3, 80), "[600/600] 0 failed, 12.0s, 3 workers");
+    CHECK_EQ(progress_text(1, 9, 0, 0.0, 2, 10), "[1/9] 0 fa");
+    CHECK_EQ(progress_redraw("x"), "\rx\x1b[K");
+}
+
 int main() {
+    test_arguments_workers();
+    test_durations_cache();
+    test_progress_text();
     test_arguments_forwarding();
     test_arguments_values_that_look_like_options();
     test_arguments_short_clusters();

@@ -55,6 +55,8 @@ struct Session {
     StopReason stop = StopReason::Completed;
     std::string internal_error;                // for StopReason::InternalError
     int maxfail = 0;
+    std::size_t workers = 1;                   // tests run at a time (-n)
+    std::string scheduling;                    // how the start order was chosen
     std::chrono::system_clock::time_point started{};
     double duration = 0.0;                     // seconds, init included
 };

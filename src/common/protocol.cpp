@@ -179,6 +179,7 @@ std::string encode(const Ack &m) {
 std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid).u32(m.isolation).finish(); }
 std::string encode(const Snapshot &m) { return Writer(MessageType::Snapshot).u32(m.isolation).finish(); }
 std::string encode(const RunnerReady &m) { return Writer(MessageType::RunnerReady).u32(m.pid).finish(); }
+std::string encode(const OpenLane &m) { return Writer(MessageType::OpenLane).u32(m.isolation).finish(); }
 std::string encode(const RunnerExited &m) {
     return Writer(MessageType::RunnerExited)
         .u32(m.pid).i32(m.wait_status).str(m.stdout_text).str(m.stderr_text)
@@ -277,7 +278,7 @@ std::optional<MessageType> payload_type(std::string_view payload) {
     if (payload.empty()) return std::nullopt;
     auto t = static_cast<std::uint8_t>(payload[0]);
     if (t < static_cast<std::uint8_t>(MessageType::Hello) ||
-        t > static_cast<std::uint8_t>(MessageType::StatementLines))
+        t > static_cast<std::uint8_t>(MessageType::OpenLane))
         return std::nullopt;
     return static_cast<MessageType>(t);
 }
@@ -346,6 +347,12 @@ std::optional<RunnerReady> decode_runner_ready(std::string_view p) {
     Reader r(p, MessageType::RunnerReady);
     RunnerReady m;
     m.pid = r.u32();
+    return finish(r, m);
+}
+std::optional<OpenLane> decode_open_lane(std::string_view p) {
+    Reader r(p, MessageType::OpenLane);
+    OpenLane m;
+    m.isolation = r.u32();
     return finish(r, m);
 }
 std::optional<RunnerExited> decode_runner_exited(std::string_view p) {

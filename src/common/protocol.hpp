@@ -17,7 +17,7 @@
 namespace tach::protocol {
 
 // Bumped on any incompatible change; host and worker must agree exactly.
-inline constexpr std::uint32_t kVersion = 2;
+inline constexpr std::uint32_t kVersion = 3;
 // A frame larger than this is a protocol error (guards against garbage).
 // (Test output is capped by the worker, worker/output_cap.hpp; 256 MiB
 // still holds millions of node ids or a large project's coverage.)
@@ -40,6 +40,8 @@ enum class MessageType : std::uint8_t {
     Restored = 13,      // R->H  the runner restored itself after a test
     Statements = 14,    // H->W  which lines of these files are statements?
     StatementLines = 15,  // W->H  the answer (computed by the shim)
+    OpenLane = 16,  // H->Z  fork a lane (RunnerReady with its socket, stderr
+                    //       pipe and traceback memfd; then Ack on the lane)
 };
 
 // Lines of one source file that ran (coverage): an absolute path and the
@@ -103,6 +105,12 @@ struct Snapshot {
 struct Run {
     std::string nodeid;
     std::uint32_t isolation = 0;  // fork or none: how the zygote runs it
+};
+
+// Fork a lane: a process of its own that serves tests on its own socket in
+// `isolation` (a snapshot runner, a forker of test children, or in-lane).
+struct OpenLane {
+    std::uint32_t isolation = 0;
 };
 
 struct RunnerReady {
@@ -181,6 +189,7 @@ std::string encode(const Started &m);
 std::string encode(const Result &m);
 std::string encode(const Snapshot &m);
 std::string encode(const RunnerReady &m);
+std::string encode(const OpenLane &m);
 std::string encode(const RunnerExited &m);
 std::string encode(const Restored &m);
 std::string encode(const Statements &m);
@@ -207,6 +216,7 @@ std::optional<Started> decode_started(std::string_view payload);
 std::optional<Result> decode_result(std::string_view payload);
 std::optional<Snapshot> decode_snapshot(std::string_view payload);
 std::optional<RunnerReady> decode_runner_ready(std::string_view payload);
+std::optional<OpenLane> decode_open_lane(std::string_view payload);
 std::optional<RunnerExited> decode_runner_exited(std::string_view payload);
 std::optional<Restored> decode_restored(std::string_view payload);
 std::optional<Statements> decode_statements(std::string_view payload);

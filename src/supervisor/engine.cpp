@@ -88,6 +88,9 @@ int Engine::start_worker(protocol::Collected *collected) {
     extras.abort = &abort_;
     if (WorkerProcess::start(options_.worker_path, &worker_, &error, extras) != 0)
         return fail(TACH_EWORKER, error);
+    ++generation_;  // lanes of an earlier zygote died with it
+    live_lanes_.clear();
+    exits_.clear();
 
     std::string payload;
     worker_->control().set_max_frame(kMaxHelloFrame);  // garbage is refused at once
@@ -145,6 +148,7 @@ int Engine::start_worker(protocol::Collected *collected) {
 }
 
 int Engine::init() {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
     protocol::Collected collected;
     int status = start_worker(&collected);
     if (status != TACH_OK) {
@@ -165,14 +169,19 @@ int Engine::init() {
 
 void Engine::add_coverage(const std::vector<protocol::FileLines> &files, const std::string &context) {
     if (!options_.coverage) return;
+    std::lock_guard<std::mutex> lock(coverage_mutex_);
     for (const auto &f : files) coverage_.add_executed(f.path, f.lines, context);
 }
 
 int Engine::request_ack(const std::string &frame) {
     if (worker_->send(frame) != 0) return worker_failure("(connection lost)");
     std::string payload;
-    if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
-        return worker_failure("while answering a request");
+    for (;;) {
+        if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
+            return worker_failure("while answering a request");
+        if (protocol::payload_type(payload) != protocol::MessageType::RunnerExited) break;
+        stash_exit(payload);
+    }
     auto ack = protocol::decode_ack(payload);
     if (!ack) return worker_failure("sent a malformed reply");
     if (ack->status != TACH_OK) {
@@ -222,9 +231,14 @@ int Engine::ensure_runner() {
         if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
             return worker_failure("while starting a snapshot runner");
         auto type = protocol::payload_type(payload);
-        if (type == protocol::MessageType::RunnerExited) continue;  // an earlier runner's end
-        if (type != protocol::MessageType::RunnerReady || !protocol::decode_runner_ready(payload))
-            return worker_failure("sent an unexpected reply to a snapshot request");
+        if (type == protocol::MessageType::RunnerExited) {  // an earlier runner's or a lane's end
+            stash_exit(payload);
+            continue;
+        }
+        auto ready = type == protocol::MessageType::RunnerReady ? protocol::decode_runner_ready(payload)
+                                                                 : std::nullopt;
+        if (!ready) return worker_failure("sent an unexpected reply to a snapshot request");
+        runner_pid_ = static_cast<pid_t>(ready->pid);
         break;
     }
     UniqueFd fd = worker_->control().take_received_fd();
@@ -250,6 +264,7 @@ int Engine::ensure_runner() {
 }
 
 int Engine::snapshot() {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
     if (failed_) return fail(TACH_EMISUSE, "tach_snapshot: the engine failed to initialise");
     if (snapshotted_) return TACH_OK;
     if (int status = ensure_worker(); status != TACH_OK) return status;
@@ -313,40 +328,84 @@ void Engine::blame_test_for_death(TestRun &run, bool timed_out, int wait_status,
     }
 }
 
-// Waits (briefly) for the zygote to report how the snapshot runner ended,
-// with what the dying test had written (into run's stdout/stderr).
-int Engine::runner_wait_status(TestRun *run) {
+// A runner's end reported on the zygote's channel while waiting for
+// something else: kept if a lane will ask for it, else dropped.
+void Engine::stash_exit(const std::string &payload) {
+    auto exited = protocol::decode_runner_exited(payload);
+    if (!exited) return;
+    pid_t pid = static_cast<pid_t>(exited->pid);
+    if (live_lanes_.count(pid)) exits_[pid] = std::move(*exited);
+}
+
+// Waits (briefly) for the zygote to report how the snapshot runner or lane
+// `pid` ended, with what the dying test had written (into run's
+// stdout/stderr).
+int Engine::runner_wait_status(pid_t pid, TestRun *run) {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
     std::string payload;
     double deadline = monotonic_seconds() + kReportAfterKillSeconds;
-    while (worker_) {
+    for (;;) {
+        auto found = exits_.find(pid);
+        if (found != exits_.end()) {
+            run->result.stdout_text = std::move(found->second.stdout_text);
+            run->result.stderr_text = std::move(found->second.stderr_text);
+            int status = found->second.wait_status;
+            exits_.erase(found);
+            return status;
+        }
+        if (!worker_) return -1;
         auto event = worker_->next_frame(deadline, &payload);
-        if (event != WorkerProcess::Event::Frame) break;
-        if (auto exited = protocol::decode_runner_exited(payload)) {
+        if (event == WorkerProcess::Event::Eof || event == WorkerProcess::Event::Malformed) {
+            // The zygote itself is gone: every lane with it.
+            worker_failure("while a runner ended");
+            return -1;
+        }
+        if (event != WorkerProcess::Event::Frame) return -1;
+        auto exited = protocol::decode_runner_exited(payload);
+        if (!exited) continue;
+        if (static_cast<pid_t>(exited->pid) == pid) {
             run->result.stdout_text = std::move(exited->stdout_text);
             run->result.stderr_text = std::move(exited->stderr_text);
             repair_utf8(run->result.stdout_text);
             repair_utf8(run->result.stderr_text);
             return exited->wait_status;
         }
+        stash_exit(payload);
     }
-    return -1;
 }
 
-TestRun Engine::run_once(const std::string &nodeid, int *status) {
+// Runs one test on the implicit runner (lane == nullptr: the snapshot
+// runner, or the zygote itself in fork/none isolation) or on a lane.
+TestRun Engine::run_once(Lane *lane, const std::string &nodeid, int *status) {
     *status = TACH_OK;
     TestRun run;
     run.result.nodeid = nodeid;
-    const bool in_runner = effective_ == TACH_ISOLATION_SNAPSHOT;
-    Channel &channel = in_runner ? *runner_ : worker_->control();
-    worker_->take_stderr();  // only this test's output counts
-    worker_->end_debug_session();
+    // Whether a Restored frame follows the result.
+    const bool restores = effective_ == TACH_ISOLATION_SNAPSHOT;
+    // Whether the test runs in a process of its own whose end the zygote
+    // reports (a snapshot runner or a lane), rather than in the zygote.
+    const bool in_runner = lane || restores;
+    WorkerProcess &proc = lane ? *lane->process : *worker_;
+    Channel &channel = lane ? proc.control() : restores ? *runner_ : worker_->control();
+    const bool on_zygote_channel = !lane && !restores;
+    const pid_t runner_pid = lane ? lane->pid : runner_pid_;
+    const auto drop_runner = [&] {
+        if (lane) {
+            lane->process.reset();
+        } else {
+            runner_.reset();
+        }
+    };
+    proc.take_stderr();  // only this test's output counts
+    proc.end_debug_session();
     protocol::Run request{nodeid, static_cast<std::uint32_t>(effective_)};
     if (channel.send(protocol::encode(request)) != 0) {
         if (in_runner) {
-            runner_.reset();
+            drop_runner();
             run.restore.replaced = true;
-            run.restore.replace_reason = "the snapshot runner was gone before the test";
-            blame_test_for_death(run, false, runner_wait_status(&run), monotonic_seconds(), "");
+            run.restore.replace_reason = lane ? "the lane was gone before the test"
+                                              : "the snapshot runner was gone before the test";
+            blame_test_for_death(run, false, runner_wait_status(runner_pid, &run), monotonic_seconds(), "");
             return run;
         }
         *status = worker_failure("before the test could be sent");
@@ -364,9 +423,13 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
     bool have_result = false;
     std::string payload;
     for (;;) {
-        auto event = worker_->next_frame(channel, deadline, &payload);
+        auto event = proc.next_frame(channel, deadline, &payload);
         if (event == WorkerProcess::Event::Frame) {
             auto type = protocol::payload_type(payload);
+            if (type == protocol::MessageType::RunnerExited && on_zygote_channel) {
+                stash_exit(payload);  // a lane's end, reported meanwhile
+                continue;
+            }
             if (type == protocol::MessageType::Started && !have_result) {
                 auto started = protocol::decode_started(payload);
                 if (!started) break;
@@ -387,18 +450,18 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
                 if (stage != Stage::Running) {
                     // The zygote saw its child die of our SIGKILL.
                     run.result.outcome = protocol::Outcome::Timeout;
-                    run.result.longrepr = timeout_text(worker_->traceback_text());
+                    run.result.longrepr = timeout_text(proc.traceback_text());
                     run.result.message = "timeout after " + seconds_text(options_.timeout_seconds);
                 }
                 if (run.result.outcome == protocol::Outcome::Crashed ||
                     run.result.outcome == protocol::Outcome::Timeout)
-                    run.result.stderr_text += worker_->take_stderr();
-                if (!in_runner) return run;
+                    run.result.stderr_text += proc.take_stderr();
+                if (!restores) return run;
                 have_result = true;
                 deadline = monotonic_seconds() + kRestoreSeconds;  // restoring is not the test's time
                 continue;
             }
-            if (type == protocol::MessageType::Restored && in_runner && have_result) {
+            if (type == protocol::MessageType::Restored && restores && have_result) {
                 auto restored = protocol::decode_restored(payload);
                 if (!restored) break;
                 run.restore.pages = restored->pages;
@@ -407,7 +470,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
                     run.restore.replaced = true;
                     run.restore.replace_reason = restored->reason;
                     repair_utf8(run.restore.replace_reason);
-                    runner_.reset();  // it exits; the zygote reports that later
+                    drop_runner();  // it exits; the zygote reports that later
                 }
                 return run;
             }
@@ -416,16 +479,20 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
         if (event == WorkerProcess::Event::Timeout) {
             if (have_result) {
                 // The runner never finished restoring: the test's result
-                // stands, the runner is replaced.
-                worker_->kill_and_reap();
-                worker_.reset();
-                runner_.reset();
+                // stands, the runner (a lane: only that lane) is replaced.
+                if (lane) {
+                    lane->process.reset();
+                } else {
+                    worker_->kill_and_reap();
+                    worker_.reset();
+                    runner_.reset();
+                }
                 run.restore.replaced = true;
                 run.restore.replace_reason = "the snapshot runner did not finish restoring within " +
                                              seconds_text(kRestoreSeconds) + " and was replaced";
                 return run;
             }
-            if (stage == Stage::Running && worker_->debug_session_active()) {
+            if (stage == Stage::Running && proc.debug_session_active()) {
                 // The test entered the debugger: someone is (or was) at its
                 // prompt, so its time limit no longer applies.
                 deadline = -1;
@@ -444,7 +511,7 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
             }
             if (stage == Stage::Dumping) {
                 // Give faulthandler until its output stops growing.
-                std::size_t size = worker_->traceback_size();
+                std::size_t size = proc.traceback_size();
                 bool settled = size > 0 && size == traceback_size;
                 traceback_size = size;
                 if (!settled && monotonic_seconds() < dump_started + kTracebackGraceSeconds) {
@@ -461,11 +528,11 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
         if (in_runner) {
             // The runner died: it ran the test (crash, timeout) or was
             // restoring.  The zygote reports how it ended.
-            std::string stderr_text = worker_->take_stderr();
-            std::string traceback = worker_->traceback_text();
-            runner_.reset();
+            std::string stderr_text = proc.take_stderr();
+            std::string traceback = proc.traceback_text();
+            drop_runner();
             TestRun exited;
-            int wait_status = runner_wait_status(&exited);
+            int wait_status = runner_wait_status(runner_pid, &exited);
             run.restore.replaced = true;
             if (have_result) {
                 run.restore.replace_reason = "the snapshot runner " + describe_wait_status(wait_status) +
@@ -494,7 +561,21 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
         run.restore.replace_reason = "the worker died with the test";
         return run;
     }
-    // Protocol violation or a worker that hangs: replace the whole worker.
+    // Protocol violation or a worker that hangs: replace the whole worker
+    // (a lane: only that lane).
+    if (lane) {
+        std::string stderr_text = proc.take_stderr();
+        lane->process.reset();
+        run.result.duration = monotonic_seconds() - start;
+        run.result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
+        run.result.message = stage != Stage::Running ? "timeout; the lane did not recover and was replaced"
+                                                     : "the lane broke the protocol and was replaced";
+        run.result.longrepr = run.result.message;
+        run.result.stderr_text = stderr_text;
+        run.restore.replaced = true;
+        run.restore.replace_reason = run.result.message;
+        return run;
+    }
     std::string stderr_text = worker_->take_stderr();
     worker_->kill_and_reap();
     worker_.reset();
@@ -514,13 +595,14 @@ TestRun Engine::run_once(const std::string &nodeid, int *status) {
 }
 
 int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
     if (failed_) return fail(TACH_EMISUSE, "tach_run_test: the engine failed to initialise");
     if (!snapshotted_) return fail(TACH_EMISUSE, "tach_run_test: call tach_snapshot before running tests");
     if (index_.find(nodeid) == index_.end())
         return fail(TACH_ENOTFOUND, "tach_run_test: '" + nodeid + "' is not a collected test");
     int status = effective_ == TACH_ISOLATION_SNAPSHOT ? ensure_runner() : ensure_worker();
     if (status != TACH_OK) return status;
-    auto run = std::make_unique<TestRun>(run_once(nodeid, &status));
+    auto run = std::make_unique<TestRun>(run_once(nullptr, nodeid, &status));
     if (abort_.aborted())
         return fail(TACH_ESHUTDOWN, "tach_run_test: tach_shutdown was called from another thread; the test was stopped");
     if (status != TACH_OK) return status;
@@ -531,12 +613,154 @@ int Engine::run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out) {
     return TACH_OK;
 }
 
+// Forks a lane from the zygote (under the zygote's lock), then waits
+// without the lock until it is ready to serve.  Messages go to lane.error.
+int Engine::start_lane(Lane &lane) {
+    lane.process.reset();
+    {
+        std::lock_guard<std::recursive_mutex> lock(control_mutex_);
+        // Whatever fails here is the lane's failure, not the last
+        // engine-level call's: the engine's message is kept as it was.
+        std::string engine_error = error_;
+        const auto lane_failure = [&](int status) {
+            lane.error = error_;
+            error_ = engine_error;
+            return status;
+        };
+        if (lane.pid > 0) {
+            live_lanes_.erase(lane.pid);
+            exits_.erase(lane.pid);
+        }
+        if (int status = ensure_worker(); status != TACH_OK) return lane_failure(status);
+        if (worker_->send(protocol::encode(protocol::OpenLane{static_cast<std::uint32_t>(effective_)})) != 0)
+            return lane_failure(worker_failure("(connection lost)"));
+        std::string payload;
+        std::optional<protocol::RunnerReady> ready;
+        // Forking is quick; a zygote that does not answer is stuck (or
+        // does not know lanes).
+        const double deadline = monotonic_seconds() + kHelloSeconds;
+        for (;;) {
+            auto event = worker_->next_frame(deadline, &payload);
+            if (event == WorkerProcess::Event::Timeout)
+                return lane_failure(worker_failure("did not start a lane within 30 s"));
+            if (event != WorkerProcess::Event::Frame)
+                return lane_failure(worker_failure("while starting a lane"));
+            auto type = protocol::payload_type(payload);
+            if (type == protocol::MessageType::RunnerExited) {
+                stash_exit(payload);
+                continue;
+            }
+            if (type == protocol::MessageType::RunnerReady) ready = protocol::decode_runner_ready(payload);
+            if (!ready) return lane_failure(worker_failure("sent an unexpected reply to a lane request"));
+            break;
+        }
+        UniqueFd socket = worker_->control().take_received_fd();
+        UniqueFd stderr_read = worker_->control().take_received_fd();
+        UniqueFd traceback = worker_->control().take_received_fd();
+        UniqueFd debug = worker_->control().take_received_fd();  // only with the debugger relay
+        if (!socket || !stderr_read || !traceback)
+            return lane_failure(worker_failure("did not pass a lane's socket, stderr and traceback file"));
+        lane.pid = static_cast<pid_t>(ready->pid);
+        lane.generation = generation_;
+        live_lanes_.insert(lane.pid);
+        lane.process.emplace(
+            WorkerProcess::adopt_lane(lane.pid, std::move(socket), std::move(stderr_read), std::move(traceback),
+                                      std::move(debug)));
+    }
+    // A snapshot lane takes its golden image first; a fork or none lane
+    // acks at once.  Either way it says so on its own socket.
+    std::string payload;
+    auto event = lane.process->next_frame(-1, &payload);
+    std::optional<protocol::Ack> ack;
+    if (event == WorkerProcess::Event::Frame) {
+        if (protocol::payload_type(payload) == protocol::MessageType::Restored) {
+            auto refused = protocol::decode_restored(payload);
+            lane.process.reset();
+            lane.error = "the lane cannot restore in place here: " +
+                         (refused ? refused->reason : std::string("the snapshot runner failed"));
+            return TACH_EUNSUPPORTED;
+        }
+        ack = protocol::decode_ack(payload);
+    }
+    if (!ack || ack->status != TACH_OK) {
+        std::string stderr_text = lane.process->take_stderr();
+        lane.process.reset();
+        lane.error = with_output("the lane failed before it was ready" +
+                                     (ack && !ack->message.empty() ? ": " + ack->message : std::string()),
+                                 stderr_text);
+        return TACH_EWORKER;
+    }
+    return TACH_OK;
+}
+
+int Engine::open_lane(std::unique_ptr<Lane> *out, std::string *message) {
+    if (failed_) {
+        *message = "tach_runner_open: the engine failed to initialise";
+        return TACH_EMISUSE;
+    }
+    {
+        std::lock_guard<std::recursive_mutex> lock(control_mutex_);
+        if (!snapshotted_) {
+            *message = "tach_runner_open: call tach_snapshot first";
+            return TACH_EMISUSE;
+        }
+    }
+    auto lane = std::make_unique<Lane>();
+    int status = start_lane(*lane);
+    if (status != TACH_OK) {
+        *message = "tach_runner_open: " + lane->error;
+        close_lane(*lane);
+        return status;
+    }
+    *out = std::move(lane);
+    return TACH_OK;
+}
+
+int Engine::run_in_lane(Lane &lane, const std::string &nodeid, std::unique_ptr<TestRun> *out) {
+    // nodeids_, index_, effective_ and snapshotted_ do not change once a
+    // lane exists: reading them needs no lock.
+    if (index_.find(nodeid) == index_.end()) {
+        lane.error = "tach_runner_run_test: '" + nodeid + "' is not a collected test";
+        return TACH_ENOTFOUND;
+    }
+    if (!lane.process || lane.generation != generation_) {
+        // Gone with its last test, or with the zygote: a fresh lane.
+        if (int status = start_lane(lane); status != TACH_OK) {
+            lane.error = "tach_runner_run_test: cannot replace the lane: " + lane.error;
+            return status;
+        }
+    }
+    int status = TACH_OK;
+    auto run = std::make_unique<TestRun>(run_once(&lane, nodeid, &status));
+    if (status != TACH_OK) return status;
+    add_coverage(run->result.coverage, nodeid);
+    *out = std::move(run);
+    return TACH_OK;
+}
+
+void Engine::close_lane(Lane &lane) {
+    if (lane.process) {
+        // Ask it to leave; the kill that follows (lane.process's
+        // destructor) covers a lane that is stuck.
+        lane.process->send(protocol::encode_empty(protocol::MessageType::Shutdown));
+        lane.process.reset();
+    }
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
+    if (lane.pid > 0) {
+        live_lanes_.erase(lane.pid);
+        exits_.erase(lane.pid);
+    }
+}
+
 // Asks the zygote for the statements of every file with executed lines and
 // of the unimported files under the sources.
 int Engine::fetch_statements(std::vector<protocol::FileStatements> *out) {
     if (int status = ensure_worker(); status != TACH_OK) return status;
     protocol::Statements request;
-    for (const auto &[path, file] : coverage_.files) request.paths.push_back(path);
+    {
+        std::lock_guard<std::mutex> coverage_lock(coverage_mutex_);
+        for (const auto &[path, file] : coverage_.files) request.paths.push_back(path);
+    }
     request.include_unimported = 1;
     if (worker_->send(protocol::encode(request)) != 0) return worker_failure("(connection lost)");
     std::string payload;
@@ -544,7 +768,10 @@ int Engine::fetch_statements(std::vector<protocol::FileStatements> *out) {
         if (worker_->next_frame(-1, &payload) != WorkerProcess::Event::Frame)
             return worker_failure("while listing statements for the coverage report");
         auto type = protocol::payload_type(payload);
-        if (type == protocol::MessageType::RunnerExited) continue;  // an earlier runner's end
+        if (type == protocol::MessageType::RunnerExited) {  // an earlier runner's or a lane's end
+            stash_exit(payload);
+            continue;
+        }
         if (type != protocol::MessageType::StatementLines) return worker_failure("sent an unexpected reply");
         break;
     }
@@ -578,6 +805,7 @@ private:
 }  // namespace
 
 int Engine::write_coverage(int format, const std::string &path, bool with_contexts) {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
     if (failed_) return fail(TACH_EMISUSE, "tach_coverage_write: the engine failed to initialise");
     if (!options_.coverage)
         return fail(TACH_EMISUSE, "tach_coverage_write: the engine was initialised without options.coverage");
@@ -595,6 +823,7 @@ int Engine::write_coverage(int format, const std::string &path, bool with_contex
 
     // The report's view: statements from the worker, executed lines moved
     // to the first line of their statement.
+    std::lock_guard<std::mutex> coverage_lock(coverage_mutex_);
     coverage::CoverageData data;
     data.root = coverage_.root;
     std::map<std::string, const protocol::FileStatements *> by_path;

@@ -4,14 +4,19 @@
 // error(); nothing throws except std::bad_alloc.
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common/protocol.hpp"
 #include "coverage/coverage_data.hpp"
+#include "supervisor/lane.hpp"
 #include "supervisor/worker_process.hpp"
 #include "tach.h"
 
@@ -59,6 +64,13 @@ public:
     int snapshot();
     int run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out);
     int restore();
+
+    // Lanes (tach_runner): each call may run on its own thread, one thread
+    // per lane; the zygote is shared under a lock.  Failures leave their
+    // message in lane->error, never in error().
+    int open_lane(std::unique_ptr<Lane> *out, std::string *message);
+    int run_in_lane(Lane &lane, const std::string &nodeid, std::unique_ptr<TestRun> *out);
+    void close_lane(Lane &lane);
     // Writes the coverage report (tach_coverage_write).  format is a
     // tach_coverage_format value.
     int write_coverage(int format, const std::string &path, bool with_contexts);
@@ -98,10 +110,12 @@ private:
     int request_ack(const std::string &frame);
     void discard_worker();
     int worker_failure(const std::string &what);
-    TestRun run_once(const std::string &nodeid, int *status);
+    TestRun run_once(Lane *lane, const std::string &nodeid, int *status);
+    int start_lane(Lane &lane);
+    void stash_exit(const std::string &payload);
     void blame_test_for_death(TestRun &run, bool timed_out, int wait_status, double start,
                               const std::string &traceback);
-    int runner_wait_status(TestRun *run);
+    int runner_wait_status(pid_t pid, TestRun *run);
     std::string timeout_text(const std::string &traceback) const;
     void add_coverage(const std::vector<protocol::FileLines> &files, const std::string &context);
     int fetch_statements(std::vector<protocol::FileStatements> *out);
@@ -110,6 +124,15 @@ private:
     AbortSwitch abort_;
     std::optional<WorkerProcess> worker_;
     std::optional<Channel> runner_;  // snapshot isolation: the runner's socket
+    pid_t runner_pid_ = -1;
+    // Serialises everything that talks to the zygote (its channel, its
+    // replacement) and the engine-level calls; recursive because a test
+    // run on the implicit runner waits for exit reports under it too.
+    std::recursive_mutex control_mutex_;
+    std::mutex coverage_mutex_;
+    std::atomic<std::uint64_t> generation_{0};      // bumped with each new zygote
+    std::set<pid_t> live_lanes_;                    // lanes whose end matters
+    std::map<pid_t, protocol::RunnerExited> exits_; // reported, not yet asked for
     tach_isolation effective_ = TACH_ISOLATION_AUTO;
     std::string isolation_reason_;
     std::string golden_description_;

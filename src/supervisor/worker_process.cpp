@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,8 +133,26 @@ int WorkerProcess::start(const std::string &worker_path, std::optional<WorkerPro
     return 0;
 }
 
+WorkerProcess WorkerProcess::adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback,
+                                        UniqueFd debug) {
+    WorkerProcess w(std::move(socket));
+    w.pid_ = pid;
+    w.lane_ = true;
+    w.pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    fcntl(stderr_read.get(), F_SETFL, fcntl(stderr_read.get(), F_GETFL) | O_NONBLOCK);
+    w.stderr_ = std::move(stderr_read);
+    w.traceback_ = std::move(traceback);
+    if (debug) {
+        fcntl(debug.get(), F_SETFL, fcntl(debug.get(), F_GETFL) | O_NONBLOCK);
+        w.debug_ = std::move(debug);
+    }
+    return w;
+}
+
 WorkerProcess::WorkerProcess(WorkerProcess &&o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
+      lane_(o.lane_),
+      pidfd_(std::move(o.pidfd_)),
       abort_(std::exchange(o.abort_, nullptr)),
       reaped_(o.reaped_),
       wait_status_(o.wait_status_),
@@ -278,6 +297,13 @@ int WorkerProcess::reap(bool block) {
 
 int WorkerProcess::kill_and_reap() {
     if (pid_ <= 0) return -1;
+    if (lane_) {
+        // The zygote reaps its lanes; signal through the pidfd only (the
+        // pid may already name another process once the zygote reaped it).
+        if (pidfd_ && !reaped_) syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+        reaped_ = true;
+        return -1;
+    }
     // The group holds the zygote, its test children and anything they
     // started without leaving the group.
     if (!reaped_) ::kill(-pid_, SIGKILL);

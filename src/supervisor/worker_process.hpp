@@ -40,6 +40,12 @@ public:
     static int start(const std::string &worker_path, std::optional<WorkerProcess> *out,
                      std::string *error, const WorkerExtras &extras = WorkerExtras());
 
+    // A lane: a process the zygote forked (not our child), reached through
+    // its own socket, stderr pipe and traceback memfd.  Killing it kills
+    // only that process; its wait status comes from the zygote.
+    static WorkerProcess adopt_lane(pid_t pid, UniqueFd socket, UniqueFd stderr_read, UniqueFd traceback,
+                                    UniqueFd debug);
+
     WorkerProcess(WorkerProcess &&) noexcept;
     WorkerProcess &operator=(WorkerProcess &&) = delete;
     WorkerProcess(const WorkerProcess &) = delete;
@@ -87,6 +93,8 @@ private:
     int reap(bool block);
 
     pid_t pid_ = -1;
+    bool lane_ = false;
+    UniqueFd pidfd_;  // lanes: signalled through it, never a reused pid
     AbortSwitch *abort_ = nullptr;
     bool reaped_ = false;
     int wait_status_ = -1;

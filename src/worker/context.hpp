@@ -12,6 +12,13 @@ struct Context {
     int socket_fd = -1;     // the host's socketpair end
     int traceback_fd = -1;  // memfd the host reads a timed-out test's traceback from
     bool collected_sent = false;
+    // The worker's stderr pipe as the host made it (fd 2 at start): a lane
+    // re-points every fd naming it to a pipe of its own.
+    std::uint64_t stderr_dev = 0;
+    std::uint64_t stderr_ino = 0;
+    // The debugger relay's socket ($TACH_DEBUG_FD), -1 if none.  A lane
+    // points it at a socket of its own that the host relays for that lane.
+    int debug_fd = -1;
     bool coverage = false;                      // trace lines (Init.coverage)
     std::vector<std::string> coverage_sources;  // absolute directories
 };

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -152,6 +153,12 @@ int main(int argc, char **argv) {
     }
     ctx.socket_fd = socket_fd;
     ctx.traceback_fd = traceback_fd;
+    if (const char *debug = std::getenv("TACH_DEBUG_FD")) ctx.debug_fd = parse_int(debug);
+    struct stat stderr_stat;
+    if (fstat(STDERR_FILENO, &stderr_stat) == 0) {
+        ctx.stderr_dev = stderr_stat.st_dev;
+        ctx.stderr_ino = stderr_stat.st_ino;
+    }
 
     if (!worker::move_environ_to_heap()) return 1;
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "common/frame_io.hpp"
 #include "common/protocol.hpp"
@@ -13,6 +14,7 @@
 #include "tach.h"
 #include "worker/context.hpp"
 #include "worker/fork_runner.hpp"
+#include "worker/lane.hpp"
 #include "worker/python_text.hpp"
 #include "worker/run_in_process.hpp"
 #include "worker/snapshot_runner.hpp"
@@ -110,19 +112,29 @@ int answer_statements(PyObject *runner, int fd, const protocol::Statements &requ
     return write_all(fd, protocol::encode(reply)) == 0 ? 0 : -1;
 }
 
-// Waits until a request arrives (true) or the snapshot runner exits (false).
-bool wait_for_request(int fd, const RunnerWatch &watch) {
-    if (!watch.active() || watch.pidfd < 0) return true;
+constexpr long kRequest = -1;
+constexpr long kRunnerExited = -2;
+
+// Waits until a request arrives (kRequest), the snapshot runner exits
+// (kRunnerExited) or lane i exits (i).
+long wait_for_request(int fd, const RunnerWatch &watch, const std::vector<LaneWatch> &lanes) {
+    const bool runner = watch.active() && watch.pidfd >= 0;
+    if (!runner && lanes.empty()) return kRequest;
+    std::vector<pollfd> fds;
+    fds.push_back({fd, POLLIN, 0});
+    fds.push_back({runner ? watch.pidfd : -1, POLLIN, 0});
+    for (const auto &lane : lanes) fds.push_back({lane.pidfd, POLLIN, 0});
     for (;;) {
-        pollfd fds[2] = {{fd, POLLIN, 0}, {watch.pidfd, POLLIN, 0}};
         int n;
         Py_BEGIN_ALLOW_THREADS
-        n = ::poll(fds, 2, -1);
+        n = ::poll(fds.data(), fds.size(), -1);
         Py_END_ALLOW_THREADS
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return true;
-        if (fds[0].revents) return true;  // requests first: the runner's end is reported after
-        if (fds[1].revents) return false;
+        if (n < 0) return kRequest;
+        if (fds[0].revents) return kRequest;  // requests first: a runner's end is reported after
+        if (fds[1].revents) return kRunnerExited;
+        for (std::size_t i = 2; i < fds.size(); ++i)
+            if (fds[i].revents) return static_cast<long>(i - 2);
     }
 }
 
@@ -131,9 +143,15 @@ bool wait_for_request(int fd, const RunnerWatch &watch) {
 int serve(PyObject *runner) {
     const int fd = context().socket_fd;
     RunnerWatch watch;
+    std::vector<LaneWatch> lanes;
     for (;;) {
-        if (!wait_for_request(fd, watch)) {
+        long woke = wait_for_request(fd, watch, lanes);
+        if (woke == kRunnerExited) {
             if (report_runner_exit(runner, fd, &watch) != 0) return -1;
+            continue;
+        }
+        if (woke >= 0) {
+            if (report_lane_exit(fd, &lanes, static_cast<std::size_t>(woke)) != 0) return -1;
             continue;
         }
         ReadFrame frame;
@@ -142,6 +160,7 @@ int serve(PyObject *runner) {
         Py_END_ALLOW_THREADS
         if (frame.status != ReadStatus::Ok) {
             stop_snapshot_runner(&watch);
+            stop_lanes(&lanes);
             return frame.status == ReadStatus::Eof ? 0 : -1;
         }
         auto type = protocol::payload_type(frame.payload);
@@ -181,12 +200,45 @@ int serve(PyObject *runner) {
             if (answer_statements(runner, fd, *request) != 0) return -1;
             break;
         }
+        case protocol::MessageType::OpenLane: {
+            auto request = protocol::decode_open_lane(frame.payload);
+            if (!request) return -1;
+            if (open_lane(runner, fd, request->isolation, &lanes) != 0) return -1;
+            break;
+        }
         case protocol::MessageType::Shutdown:
             stop_snapshot_runner(&watch);
+            stop_lanes(&lanes);
             return 0;
         default:
             return -1;
         }
+    }
+}
+
+int serve_lane(PyObject *runner, int fd, unsigned isolation) {
+    if (isolation == TACH_ISOLATION_FORK) {
+        // Saved again here: a table saved in the zygote refuses to restore
+        // in another process, and this lane's socket is new.
+        if (snapshot_for_fork(fd) != 0) return -1;
+    } else if (ack(fd) != 0) {
+        return -1;
+    }
+    for (;;) {
+        ReadFrame frame;
+        Py_BEGIN_ALLOW_THREADS
+        frame = read_frame_blocking(fd);
+        Py_END_ALLOW_THREADS
+        if (frame.status != ReadStatus::Ok) return frame.status == ReadStatus::Eof ? 0 : -1;
+        auto type = protocol::payload_type(frame.payload);
+        if (type == protocol::MessageType::Shutdown) return 0;
+        if (type != protocol::MessageType::Run) return -1;
+        auto run = protocol::decode_run(frame.payload);
+        if (!run) return -1;
+        int rc = isolation == TACH_ISOLATION_NONE ? run_here(runner, run->nodeid, fd)
+                                                  : run_forked(runner, run->nodeid, fd);
+        if (isolation != TACH_ISOLATION_NONE) put_back_zygote_fds();
+        if (rc != 0) return -1;
     }
 }
 

@@ -146,7 +146,9 @@ void restore_and_report(int fd) {
                                                         monotonic_seconds() - start, ""));
 }
 
-[[noreturn]] void runner_main(PyObject *runner, int fd) {
+}  // namespace
+
+[[noreturn]] void snapshot_runner_main(PyObject *runner, int fd) {
     restore::Arena arena;
     if (!widen_memory_limit_for_runner()) fail_and_exit(fd, "cannot widen the memory limit for the arena", errno);
     if (!arena.reserve(kArenaBytes)) fail_and_exit(fd, "cannot reserve the engine arena", errno);
@@ -190,8 +192,6 @@ void restore_and_report(int fd) {
     }
 }
 
-}  // namespace
-
 int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
@@ -202,7 +202,7 @@ int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::close(sv[0]);
         ::close(host_fd);
-        runner_main(runner, sv[1]);
+        snapshot_runner_main(runner, sv[1]);
     }
     PyOS_AfterFork_Parent();
     ::close(sv[1]);

@@ -19,6 +19,10 @@ struct RunnerWatch {
 // (RunnerReady + SCM_RIGHTS on host_fd).  Returns 0 or -1 (host gone).
 int spawn_snapshot_runner(PyObject *runner, int host_fd, RunnerWatch *watch);
 
+// In a freshly forked child of the zygote: become a snapshot runner
+// serving on `fd` (takes the golden image, acks, serves; never returns).
+[[noreturn]] void snapshot_runner_main(PyObject *runner, int fd);
+
 // In the zygote: the runner ended; reap it and tell the host, with what
 // its last test wrote before dying.
 int report_runner_exit(PyObject *runner, int host_fd, RunnerWatch *watch);

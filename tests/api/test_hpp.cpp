@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -44,6 +45,11 @@ static_assert(!std::is_convertible_v<tach_engine *, tach::Engine>);
 static_assert(!std::is_convertible_v<tach_result *, tach::Result>);
 // Options are a plain value.
 static_assert(std::is_copy_constructible_v<tach::InitOptions>);
+static_assert(!std::is_copy_constructible_v<tach::Runner>);
+static_assert(!std::is_copy_assignable_v<tach::Runner>);
+static_assert(std::is_nothrow_move_constructible_v<tach::Runner>);
+static_assert(std::is_nothrow_move_assignable_v<tach::Runner>);
+static_assert(!std::is_convertible_v<tach_runner *, tach::Runner>);
 static_assert(std::is_base_of_v<std::runtime_error, tach::Error>);
 static_assert(static_cast<int>(tach::Outcome::Timeout) == TACH_OUTCOME_TIMEOUT);
 static_assert(static_cast<int>(tach::Isolation::Snapshot) == TACH_ISOLATION_SNAPSHOT);
@@ -242,6 +248,42 @@ void test_hpp_move_and_release(void **) {
 
 }  // namespace
 
+// Two runners on two threads; a failed call throws with the runner's
+// message; a runner moved from is empty and harmless.
+void test_hpp_runners(void **) {
+    tach::Engine engine = tach::Engine::init(basic_options());
+    bool threw = false;
+    try {
+        tach::Runner::open(engine);  // before snapshot()
+    } catch (const tach::Error &e) {
+        threw = e.code() == TACH_EMISUSE;
+    }
+    assert_true(threw);
+    engine.snapshot();
+    std::vector<tach::Runner> runners;
+    runners.push_back(tach::Runner::open(engine));
+    runners.push_back(tach::Runner::open(engine));
+    tach::Outcome got[2] = {tach::Outcome::Error, tach::Outcome::Error};
+    const std::string ids[2] = {kNode + "test_passes", kNode + "test_fails"};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; i++)
+        threads.emplace_back([&, i] { got[i] = runners[i].run_test(ids[i]).outcome(); });
+    for (auto &t : threads) t.join();
+    assert_true(got[0] == tach::Outcome::Passed);
+    assert_true(got[1] == tach::Outcome::Failed);
+    threw = false;
+    try {
+        runners[0].run_test("no_such.py::test");
+    } catch (const tach::Error &e) {
+        threw = e.code() == TACH_ENOTFOUND;
+        assert_contains(e.what(), "not a collected test");
+    }
+    assert_true(threw);
+    tach::Runner moved = std::move(runners[1]);
+    assert_null(runners[1].capi());
+    assert_true(moved.run_test(ids[0]).outcome() == tach::Outcome::Passed);
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hpp_free_functions),
@@ -249,6 +291,7 @@ int main() {
         cmocka_unit_test(test_hpp_init_error),
         cmocka_unit_test(test_hpp_run),
         cmocka_unit_test(test_hpp_move_and_release),
+        cmocka_unit_test(test_hpp_runners),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -83,7 +83,8 @@ def fake_run(a, work):
                               ("other-nodeid", "crashed", []), ("bad-utf8-result", "passed", [])]:
         marker, env = marker_env()
         env.update(TACH_WORKER=FAKE, FAKE_WORKER_MODE=mode)
-        run = run_tach(a.tach, work, ["--isolation", "fork"] + extra, env=env, timeout=90)
+        # One worker: the fake speaks the single-worker protocol only (no lanes).
+        run = run_tach(a.tach, work, ["--isolation", "fork", "-n", "1"] + extra, env=env, timeout=90)
         print(run.output.strip()[-600:])
         not_a_crash(run.returncode, mode)
         got = run.outcomes()

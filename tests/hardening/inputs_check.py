@@ -123,7 +123,9 @@ def self_deleting(a, work):
     }
     for isolation in ("fork", "snapshot", "none"):
         write_project(project, files)
-        run = run_tach(a.tach, project, ["--isolation", isolation, "-p", "no:cacheprovider"])
+        # One worker: the second test depends on the first having run
+        # (with several workers they could run at the same time).
+        run = run_tach(a.tach, project, ["--isolation", isolation, "-n", "1", "-p", "no:cacheprovider"])
         print(run.output[-1500:])
         got = run.outcomes()
         check(sorted(v[0] for v in got.values()) == ["passed"] * 3, "%s: all three tests passed: %s" % (isolation, got))

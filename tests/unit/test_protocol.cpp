@@ -215,12 +215,13 @@ std::vector<Sample> all_samples(const std::string &long_text = kLong) {
         {MessageType::Restored, proto::encode(sample_restored())},
         {MessageType::Statements, proto::encode(sample_statements())},
         {MessageType::StatementLines, proto::encode(sample_statement_lines())},
+        {MessageType::OpenLane, proto::encode(proto::OpenLane{3})},
     };
 }
 
 // The first and last type bytes the protocol defines.
 constexpr int kFirstType = static_cast<int>(MessageType::Hello);
-constexpr int kLastType = static_cast<int>(MessageType::StatementLines);
+constexpr int kLastType = static_cast<int>(MessageType::OpenLane);
 
 // Runs the decoder of `type` on `p`; true when it accepted the payload.
 // Types without a body (Snapshot, Restore, Shutdown) have no decoder.
@@ -238,6 +239,7 @@ bool decodes_as(MessageType type, std::string_view p) {
     case MessageType::Restored: return proto::decode_restored(p).has_value();
     case MessageType::Statements: return proto::decode_statements(p).has_value();
     case MessageType::StatementLines: return proto::decode_statement_lines(p).has_value();
+    case MessageType::OpenLane: return proto::decode_open_lane(p).has_value();
     default: return false;
     }
 }
@@ -246,6 +248,7 @@ const MessageType kDecodable[] = {
     MessageType::Hello,  MessageType::Init,        MessageType::Collected,    MessageType::Ack,
     MessageType::Run,    MessageType::Started,     MessageType::Result,       MessageType::RunnerReady,
     MessageType::RunnerExited, MessageType::Restored, MessageType::Statements, MessageType::StatementLines,
+    MessageType::OpenLane,
 };
 
 bool has_decoder(MessageType type) {
