@@ -319,6 +319,9 @@ static void test_api_options_init(void **state) {
  * executable with the Python it embeds and that interpreter. */
 static void test_api_workers(void **state) {
     (void)state;
+    /* build-asan (scripts/sanitize.sh) builds the host side only: its
+     * worker list names workers it never builds.  ./build checks them. */
+    if (getenv("TACH_WORKERS_UNBUILT")) skip();
     tach_worker_info info = TACH_WORKER_INFO_INIT;
     assert_int_equal(info.size, sizeof info);
     assert_int_equal(tach_worker_info_get(0, NULL), TACH_EINVAL);
