@@ -44,15 +44,8 @@ FileId file_id(int fd) {
     return id;
 }
 
-// The zygote's shared object and the lane's own replacement for it.
-struct Replacement {
-    FileId shared;
-    int own = -1;
-};
-
-// Re-points every fd of this process that names one of the shared files
-// to the lane's own.  Listing first, changing afterwards.
-void replace_shared_fds(const Replacement *replacements, std::size_t n) {
+// This process's open descriptors, listed before any is changed.
+std::vector<int> open_fds() {
     std::vector<int> fds;
     if (DIR *dir = opendir("/proc/self/fd")) {
         while (dirent *entry = readdir(dir)) {
@@ -62,6 +55,19 @@ void replace_shared_fds(const Replacement *replacements, std::size_t n) {
         }
         closedir(dir);
     }
+    return fds;
+}
+
+// The zygote's shared object and the lane's own replacement for it.
+struct Replacement {
+    FileId shared;
+    int own = -1;
+};
+
+// Re-points every fd of this process that names one of the shared files
+// to the lane's own.  Listing first, changing afterwards.
+void replace_shared_fds(const Replacement *replacements, std::size_t n) {
+    const std::vector<int> fds = open_fds();
     for (int fd : fds) {
         FileId id = file_id(fd);
         if (!id.known) continue;
@@ -88,15 +94,7 @@ void replace_shared_fds(const Replacement *replacements, std::size_t n) {
 // stays shared (best effort).  flock() locks the zygote held are not carried
 // over (they belong to its description).
 void privatize_regular_files(const Replacement *keep, std::size_t nkeep) {
-    std::vector<int> fds;
-    if (DIR *dir = opendir("/proc/self/fd")) {
-        while (dirent *entry = readdir(dir)) {
-            char *end = nullptr;
-            long fd = std::strtol(entry->d_name, &end, 10);
-            if (end != entry->d_name && *end == '\0' && fd != dirfd(dir)) fds.push_back(static_cast<int>(fd));
-        }
-        closedir(dir);
-    }
+    const std::vector<int> fds = open_fds();
     for (int fd : fds) {
         struct stat st;
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
