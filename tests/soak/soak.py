@@ -415,7 +415,10 @@ def main(argv=None):
         lazy = lazy_modules(args.python, work, env)
         expected = generate(suite, args.tests, args.per_module, isolated, lazy)
         junit = os.path.join(work, "tach.xml")
-        cmd = [tach, "--python", args.python, "--isolation", args.isolation,
+        # One worker (-n 1): the soak follows a single long-lived runner
+        # from its first test to its last (tests/hardening/soak_host.py
+        # soaks the host with several).
+        cmd = [tach, "--python", args.python, "--isolation", args.isolation, "-n", "1",
                "--timeout", "%g" % args.timeout, "--stats", "--junit-xml", junit,
                "-p", "no:cacheprovider", "--basetemp", basetemp]
         print("soak: %d tests in %s, isolation %s%s" % (
