@@ -279,27 +279,41 @@ typedef struct tach_init_options {
                                     written; from then on the test's timeout
                                     no longer applies).  Default 0:
                                     a test that reads stdin gets EOF. */
+
+    /* --- Added with warm re-collection (the fourth layout). */
+    int keep_collection_base;    /* non-zero: park the worker's state from
+                                    just before collection (Python started,
+                                    pytest configured, the conftest files
+                                    and plugins it starts with imported) in
+                                    an idle process of its own, so that
+                                    tach_recollect collects again from it
+                                    instead of starting all of that anew.
+                                    Costs that process (its memory is shared
+                                    copy-on-write with the worker) and one
+                                    fork() per collection.  Default 0:
+                                    tach_recollect starts a new worker. */
 } tach_init_options;
 
 #define TACH_INIT_OPTIONS_INIT \
     { sizeof(tach_init_options), NULL, NULL, 0, NULL, TACH_ISOLATION_AUTO, \
-      0.0, NULL, NULL, 0, NULL, 0, 0, 0, 0 }
+      0.0, NULL, NULL, 0, NULL, 0, 0, 0, 0, 0 }
 
 /* Fill *opts with the defaults (same as TACH_INIT_OPTIONS_INIT).  Returns
  * TACH_EINVAL if opts is NULL.  Thread-safe.
  *
- * The struct grew twice, and a function cannot know the size of its
+ * The struct grew three times, and a function cannot know the size of its
  * caller's struct.  So each exported initialiser keeps filling the layout
  * it was published with, as programs built against it expect:
  * tach_init_options_init the first (up to shim_path), _v2 the second (up
- * to ncoverage_sources), _v3 the whole current struct.  Code compiled
- * against this header calls _v3 through the macro below.  Callers that
- * bind by name (dlsym, ctypes) pick the one matching the struct they
- * declare. */
+ * to ncoverage_sources), _v3 the third (up to debugger), _v4 the whole
+ * current struct.  Code compiled against this header calls _v4 through the
+ * macro below.  Callers that bind by name (dlsym, ctypes) pick the one
+ * matching the struct they declare. */
 TACH_API int tach_init_options_init(tach_init_options *opts);
 TACH_API int tach_init_options_init_v2(tach_init_options *opts);
 TACH_API int tach_init_options_init_v3(tach_init_options *opts);
-#define tach_init_options_init tach_init_options_init_v3
+TACH_API int tach_init_options_init_v4(tach_init_options *opts);
+#define tach_init_options_init tach_init_options_init_v4
 
 /* Constructor.  Start a worker for the project, import pytest and the
  * project's conftest files, and collect the tests selected by opts->args.
@@ -389,6 +403,42 @@ TACH_API size_t tach_deselected_count(const tach_engine *engine);
  * otherwise 0.  Running the tests anyway is allowed; the choice is the
  * caller's. */
 TACH_API int tach_collection_interrupts(const tach_engine *engine);
+
+/* Collect again, e.g. after test files changed (`tach --watch`): the
+ * engine is then as tach_init left it, with the new collection: the node
+ * ids, collection errors and counts above are replaced (strings obtained
+ * from them before are invalidated), the coverage gathered so far is
+ * dropped, and tach_snapshot must be called again before tests run.
+ *
+ * `paths` (npaths entries; relative ones are taken from the project root)
+ * are collected in place of the paths and node ids options.args gave;
+ * the options in options.args (-k, -m, -p, ...) stay in force.  npaths 0:
+ * the paths of options.args again (or pytest's testpaths / the root when
+ * it had none).
+ *
+ * With options.keep_collection_base, the tests are collected in a new
+ * worker forked from the parked pre-collection state, as long as no file
+ * that state was built from (a module imported before collection: conftest
+ * files, plugins, project modules they import; the ini file) changed since
+ * and no conftest.py appeared where pytest looked for one at start.
+ * Otherwise, and without that option, a new worker is started (as
+ * tach_init does).  *reused (may be NULL) tells which: 1 or 0; and
+ * tach_recollect_reason why not.
+ *
+ * Returns TACH_OK, or TACH_EINVAL (NULL engine; NULL paths with npaths >
+ * 0; a NULL entry), TACH_EMISUSE (a failed engine; a tach_runner of the
+ * engine is still open: close them first), or what tach_init returns when
+ * collecting fails (TACH_ECOLLECT for a path that does not exist, ...);
+ * the engine is then in a failed state, as after a failed tach_init.
+ * Not thread-safe with other calls on the engine. */
+TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_t npaths, int *reused);
+
+/* Why the last tach_recollect started a new worker instead of reusing the
+ * parked state (e.g. "tests/conftest.py changed since the worker started",
+ * "the engine was started without keep_collection_base"); "" when it reused
+ * it or before any tach_recollect.  Never NULL; owned by the engine, valid
+ * until the next tach_recollect. */
+TACH_API const char *tach_recollect_reason(const tach_engine *engine);
 
 /* --- Running ------------------------------------------------------------- */
 

@@ -232,6 +232,12 @@ public:
         max_worker_memory_ = bytes;
         return *this;
     }
+    /* Park the pre-collection state so that Engine::recollect reuses it
+     * (tach_init_options.keep_collection_base). */
+    InitOptions &keep_collection_base(bool keep) noexcept {
+        keep_collection_base_ = keep;
+        return *this;
+    }
     InitOptions &worker_path(std::string path) {
         worker_path_ = Optional{std::move(path), true};
         return *this;
@@ -245,6 +251,7 @@ public:
     Isolation isolation() const noexcept { return isolation_; }
     double timeout() const noexcept { return timeout_; }
     uint64_t max_worker_memory() const noexcept { return max_worker_memory_; }
+    bool keep_collection_base() const noexcept { return keep_collection_base_; }
 
     /* The C struct, pointing into this object's storage: valid until this
      * object is modified, moved or destroyed. */
@@ -261,6 +268,7 @@ public:
         opts.isolation = static_cast<tach_isolation>(isolation_);
         opts.timeout_seconds = timeout_;
         opts.max_worker_memory = max_worker_memory_;
+        opts.keep_collection_base = keep_collection_base_ ? 1 : 0;
         opts.worker_path = worker_path_.c_str();
         opts.shim_path = shim_path_.c_str();
         c_options_ = opts;
@@ -282,6 +290,7 @@ private:
     Isolation isolation_ = Isolation::Auto;
     double timeout_ = 0.0;
     uint64_t max_worker_memory_ = 0;
+    bool keep_collection_base_ = false;
     Optional worker_path_;
     Optional shim_path_;
 
@@ -443,6 +452,26 @@ public:
     }
 
     void restore() { detail::check(ptr_.get(), tach_restore(ptr_.get())); }
+
+    /* Collect again (tach_recollect): `paths` instead of those of the
+     * options' args (none: those again).  Returns true when the parked
+     * pre-collection state was reused, false when a new worker was started
+     * (recollect_reason() says why).  Call snapshot() again afterwards;
+     * every Runner must have been destroyed. */
+    bool recollect(const std::vector<std::string> &paths = {}) {
+        std::vector<const char *> argv;
+        argv.reserve(paths.size());
+        for (const std::string &p : paths)
+            argv.push_back(p.c_str());
+        int reused = 0;
+        detail::check(ptr_.get(), tach_recollect(ptr_.get(), argv.empty() ? nullptr : argv.data(),
+                                                 argv.size(), &reused));
+        return reused != 0;
+    }
+
+    std::string recollect_reason() const {
+        return detail::to_string(tach_recollect_reason(ptr_.get()));
+    }
 
     /* The isolation mode in effect: Auto is resolved by snapshot(); before
      * that, the mode requested. */

@@ -10,6 +10,8 @@ worker and hands control to the worker's request loop, which calls back into
 
 import sys
 
+# First: its clock marks when the worker started reading the project.
+from tach_shim import freshness  # noqa: F401
 from tach_shim.status import EINTERP, ECOLLECT, OK
 from tach_shim.stderr_recorder import StderrRecorder
 

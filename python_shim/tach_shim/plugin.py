@@ -1,11 +1,12 @@
 """The pytest plugin that turns a pytest session into a tach zygote."""
 
 import faulthandler
+import importlib
 import signal
 
 import pytest
 
-from tach_shim import debug_relay, django_setup, fork_state
+from tach_shim import debug_relay, django_setup, fork_state, freshness
 from tach_shim.runner import Runner
 from tach_shim.wire_id import wire_id
 
@@ -41,6 +42,20 @@ class TachPlugin:
         # --pdb: show the failure before the post-mortem prompt.
         if node.config.getvalue("usepdb"):
             debug_relay.show_failure(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session):
+        # pytest is configured and the conftest files it starts with are
+        # imported; no test module is.  With a collection base, this is the
+        # state parked for collecting again (park() returns in each zygote
+        # forked from it); the paths to collect may differ from pytest's.
+        if getattr(self._bridge, "KEEPS_BASE", 0):
+            freshness.record(session.config)
+        paths = self._bridge.park()
+        if paths:
+            session.config.args = list(paths)
+        # Test files may have been written since the directories were read.
+        importlib.invalidate_caches()
 
     def pytest_collectreport(self, report):
         if report.failed:

@@ -83,6 +83,13 @@ class Runner:
 
         return line_coverage.statements(_tach_worker, paths, include_unimported)
 
+    def stale_reason(self):
+        """Why the parked pre-collection state is out of date ("" if it
+        is not); asked before collecting again from it."""
+        from tach_shim import freshness
+
+        return freshness.stale_reason()
+
     def capture_fds(self):
         """The fds of pytest's global fd-level capture files, ``(stdout,
         stderr)``, -1 where there is none (``-s``, ``--capture=sys``).  A

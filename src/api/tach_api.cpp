@@ -6,6 +6,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "api/handles.hpp"
 
@@ -95,9 +96,20 @@ TACH_API const char *tach_isolation_name(tach_isolation isolation) {
     }
 }
 
-TACH_API int tach_init_options_init_v3(tach_init_options *opts) {
+TACH_API int tach_init_options_init_v4(tach_init_options *opts) {
     if (!opts) return TACH_EINVAL;
     *opts = tach_init_options TACH_INIT_OPTIONS_INIT;
+    return TACH_OK;
+}
+
+// The symbol programs built with the third layout call: their struct ends
+// at debugger.
+TACH_API int tach_init_options_init_v3(tach_init_options *opts) {
+    if (!opts) return TACH_EINVAL;
+    constexpr std::size_t kThirdLayout = offsetof(tach_init_options, debugger) + sizeof(int);
+    tach_init_options defaults = TACH_INIT_OPTIONS_INIT;
+    defaults.size = kThirdLayout;
+    std::memcpy(static_cast<void *>(opts), &defaults, kThirdLayout);
     return TACH_OK;
 }
 
@@ -246,6 +258,47 @@ TACH_API int tach_snapshot(tach_engine *engine) {
         tach::Engine *e = usable(engine, "tach_snapshot", &status);
         return e ? e->snapshot() : status;
     });
+}
+
+TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_t npaths, int *reused) {
+    if (reused) *reused = 0;
+    if (!engine) return TACH_EINVAL;
+    std::lock_guard<std::mutex> call(engine->calls);
+    return guarded(engine, "tach_recollect", [&]() -> int {
+        int status = TACH_OK;
+        tach::Engine *e = usable(engine, "tach_recollect", &status);
+        if (!e) return status;
+        if (npaths > 0 && !paths) {
+            engine->error = "tach_recollect: paths is NULL but npaths is " + std::to_string(npaths);
+            return TACH_EINVAL;
+        }
+        std::vector<std::string> list;
+        for (size_t i = 0; i < npaths; ++i) {
+            if (!paths[i] || !*paths[i]) {
+                engine->error = "tach_recollect: paths[" + std::to_string(i) + "] is " + (paths[i] ? "empty" : "NULL");
+                return TACH_EINVAL;
+            }
+            list.emplace_back(paths[i]);
+        }
+        {
+            // A runner's process belongs to the zygote being replaced.
+            std::lock_guard<std::mutex> runners(engine->runners_mutex);
+            if (!engine->runners.empty()) {
+                engine->error = "tach_recollect: " + std::to_string(engine->runners.size()) +
+                                " tach_runner(s) of this engine are still open; close them first";
+                return TACH_EMISUSE;
+            }
+        }
+        bool was_reused = false;
+        status = e->recollect(std::move(list), &was_reused);
+        if (reused) *reused = was_reused ? 1 : 0;
+        return status;
+    });
+}
+
+TACH_API const char *tach_recollect_reason(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->recollect_reason().c_str() : "";
 }
 
 TACH_API int tach_restore(tach_engine *engine) {

@@ -63,7 +63,7 @@ tach::InitOptions init_options(const Arguments &args) {
 // tach.hpp's InitOptions does not carry the coverage, debugger and sandbox
 // fields: the C struct it builds gets them here, and the engine is started
 // as Engine::init would start it.
-tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
+tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan, bool keep_collection_base) {
     const tach::InitOptions options = init_options(args);
     tach_init_options raw = options.capi();
     std::vector<const char *> sources;
@@ -77,6 +77,7 @@ tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
     // breakpoint() and --pdb reach the user's terminal (docs/debugging.md).
     raw.debugger = args.pdb || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) ? 1 : 0;
     raw.sandbox = args.sandbox ? 1 : 0;
+    raw.keep_collection_base = keep_collection_base ? 1 : 0;
     tach_engine *handle = nullptr;
     const int status = tach_init(&handle, &raw);
     if (status != TACH_OK) {
@@ -86,6 +87,40 @@ tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan) {
         throw tach::Error(static_cast<tach_status>(status), text);
     }
     return tach::Engine(handle);
+}
+
+void watch_note(const std::string &line) {
+    std::fflush(stdout);
+    std::printf("tach --watch: %s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+// Sets `engine` up for this run.  Watch mode keeps the engine between runs
+// and collects again in its worker, from the state parked before
+// collection (docs/watch.md); otherwise, or when that fails, a new engine
+// is started for the arguments.  Throws tach::Error as start_engine does.
+void open_engine(const Arguments &args, const CoveragePlan &plan, tach::Engine &engine,
+                 const watch::WatchRun *rerun) {
+    if (rerun && !rerun->first) {
+        if (rerun->new_worker) {
+            watch_note("new worker: pytest's configuration changed");
+        } else if (!engine.capi()) {
+            watch_note("new worker (the last run had none), for everything");
+        } else {
+            try {
+                if (engine.recollect(rerun->test_files))
+                    watch_note("collected again in the same worker (interpreter, pytest and conftest files kept)");
+                else
+                    watch_note("new worker: " + engine.recollect_reason());
+                return;
+            } catch (const tach::Error &error) {
+                watch_note(std::string("collecting again failed (") + error.what() +
+                           "); new worker, for everything");
+            }
+        }
+    }
+    engine = tach::Engine(nullptr);  // the old worker ends first
+    engine = start_engine(args, plan, rerun != nullptr);
 }
 
 // The term table with a Missing column.  tach.h has no name for it yet
@@ -251,7 +286,10 @@ bool infrastructure_failure(int status, const std::string &message) {
     return status == TACH_EWORKER || status == TACH_EINTERP || status == TACH_ERROR;
 }
 
-int run(const Arguments &args, const BazelEnv &bazel) {
+// One run.  In watch mode `kept` holds the engine between runs and
+// `rerun` says what this run is (first, or which files to collect again).
+int run(const Arguments &args, const BazelEnv &bazel, tach::Engine *kept = nullptr,
+        const watch::WatchRun *rerun = nullptr) {
     const Clock::time_point start = Clock::now();
     // --collect-only runs nothing, so it measures nothing (pytest-cov
     // reports nothing then either).
@@ -267,9 +305,10 @@ int run(const Arguments &args, const BazelEnv &bazel) {
     report.set_tty(isatty(STDOUT_FILENO) != 0);
     install_interrupt_handler();
 
-    tach::Engine engine(nullptr);
+    tach::Engine local_engine(nullptr);
+    tach::Engine &engine = kept ? *kept : local_engine;
     try {
-        engine = start_engine(args, coverage);
+        open_engine(args, coverage, engine, rerun);
     } catch (const tach::Error &error) {
         if (interrupt_requested()) {
             session.stop = StopReason::KeyboardInterrupt;
@@ -426,16 +465,18 @@ int tach_main(int argc, char **argv) {
     try {
         if (args.doctor)
             return run_doctor(args, init_options(args));
-        if (args.watch)
-            return watch::run_watch(args, [&bazel](const Arguments &current) -> int {
+        if (args.watch) {
+            tach::Engine kept(nullptr);
+            return watch::run_watch(args, [&](const watch::WatchRun &current) -> int {
                 try {
-                    return run(current, bazel);
+                    return run(args, bazel, &kept, &current);
                 } catch (const std::exception &error) {
                     std::fflush(stdout);
                     std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());
                     return kExitInternalError;
                 }
             });
+        }
         return run(args, bazel);
     } catch (const std::exception &error) {
         std::fflush(stdout);

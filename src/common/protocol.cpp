@@ -162,7 +162,7 @@ std::string encode(const Hello &m) {
 std::string encode(const Init &m) {
     return Writer(MessageType::Init)
         .str(m.project_root).str(m.python).str(m.shim_dir).u32(m.isolation).strs(m.args)
-        .u32(m.coverage).strs(m.sources)
+        .u32(m.coverage).strs(m.sources).strs(m.paths).u32(m.keep_base)
         .finish();
 }
 std::string encode(const Collected &m) {
@@ -179,6 +179,7 @@ std::string encode(const Ack &m) {
 std::string encode(const Run &m) { return Writer(MessageType::Run).str(m.nodeid).u32(m.isolation).finish(); }
 std::string encode(const Snapshot &m) { return Writer(MessageType::Snapshot).u32(m.isolation).finish(); }
 std::string encode(const RunnerReady &m) { return Writer(MessageType::RunnerReady).u32(m.pid).finish(); }
+std::string encode(const Recollect &m) { return Writer(MessageType::Recollect).strs(m.paths).finish(); }
 std::string encode(const OpenLane &m) { return Writer(MessageType::OpenLane).u32(m.isolation).finish(); }
 std::string encode(const RunnerExited &m) {
     return Writer(MessageType::RunnerExited)
@@ -278,7 +279,7 @@ std::optional<MessageType> payload_type(std::string_view payload) {
     if (payload.empty()) return std::nullopt;
     auto t = static_cast<std::uint8_t>(payload[0]);
     if (t < static_cast<std::uint8_t>(MessageType::Hello) ||
-        t > static_cast<std::uint8_t>(MessageType::OpenLane))
+        t > static_cast<std::uint8_t>(MessageType::Recollect))
         return std::nullopt;
     return static_cast<MessageType>(t);
 }
@@ -300,6 +301,8 @@ std::optional<Init> decode_init(std::string_view p) {
     m.args = r.strs();
     m.coverage = r.u32();
     m.sources = r.strs();
+    m.paths = r.strs();
+    m.keep_base = r.u32();
     return finish(r, std::move(m));
 }
 std::optional<Collected> decode_collected(std::string_view p) {
@@ -354,6 +357,12 @@ std::optional<OpenLane> decode_open_lane(std::string_view p) {
     OpenLane m;
     m.isolation = r.u32();
     return finish(r, m);
+}
+std::optional<Recollect> decode_recollect(std::string_view p) {
+    Reader r(p, MessageType::Recollect);
+    Recollect m;
+    m.paths = r.strs();
+    return finish(r, std::move(m));
 }
 std::optional<RunnerExited> decode_runner_exited(std::string_view p) {
     Reader r(p, MessageType::RunnerExited);

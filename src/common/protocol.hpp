@@ -17,7 +17,7 @@
 namespace tach::protocol {
 
 // Bumped on any incompatible change; host and worker must agree exactly.
-inline constexpr std::uint32_t kVersion = 3;
+inline constexpr std::uint32_t kVersion = 4;
 // A frame larger than this is a protocol error (guards against garbage).
 // (Test output is capped by the worker, worker/output_cap.hpp; 256 MiB
 // still holds millions of node ids or a large project's coverage.)
@@ -42,6 +42,9 @@ enum class MessageType : std::uint8_t {
     StatementLines = 15,  // W->H  the answer (computed by the shim)
     OpenLane = 16,  // H->Z  fork a lane (RunnerReady with its socket, stderr
                     //       pipe and traceback memfd; then Ack on the lane)
+    Recollect = 17, // H->Z  collect again from the parked pre-collection
+                    //       state (Collected from the new zygote), or Ack
+                    //       with the reason it is out of date
 };
 
 // Lines of one source file that ran (coverage): an absolute path and the
@@ -71,6 +74,16 @@ struct Init {
     std::vector<std::string> args;
     std::uint32_t coverage = 0;        // 1: trace lines (see docs/coverage.md)
     std::vector<std::string> sources;  // absolute directories measured
+    // Collect these paths/node ids instead of those pytest took from
+    // `args` (the options stay as `args` set them); empty: args' own.
+    std::vector<std::string> paths;
+    // 1: park the pre-collection state in a process of its own, so that
+    // Recollect can collect again from it (worker/collection_base.hpp).
+    std::uint32_t keep_base = 0;
+};
+
+struct Recollect {
+    std::vector<std::string> paths;  // as Init.paths
 };
 
 struct CollectError {
@@ -194,6 +207,7 @@ std::string encode(const RunnerExited &m);
 std::string encode(const Restored &m);
 std::string encode(const Statements &m);
 std::string encode(const StatementLines &m);
+std::string encode(const Recollect &m);
 std::string encode_empty(MessageType type);  // Restore, Shutdown
 
 // Allocation-free encoders for the snapshot runner, which must not touch
@@ -221,5 +235,6 @@ std::optional<RunnerExited> decode_runner_exited(std::string_view payload);
 std::optional<Restored> decode_restored(std::string_view payload);
 std::optional<Statements> decode_statements(std::string_view payload);
 std::optional<StatementLines> decode_statement_lines(std::string_view payload);
+std::optional<Recollect> decode_recollect(std::string_view payload);
 
 }  // namespace tach::protocol

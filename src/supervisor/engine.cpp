@@ -115,13 +115,24 @@ int Engine::start_worker(protocol::Collected *collected) {
     init.args = options_.args;
     init.coverage = options_.coverage ? 1 : 0;
     init.sources = options_.coverage_sources;
+    init.paths = collect_paths_;
+    init.keep_base = options_.keep_collection_base ? 1 : 0;
     if (worker_->send(protocol::encode(init)) != 0) return worker_failure("before it could be initialised");
+    return receive_collection(collected);
+}
 
+// The Collected report of a new zygote (after Init or Recollect).
+int Engine::receive_collection(protocol::Collected *collected) {
     // Collection has no time limit: large projects import for minutes.
-    event = worker_->next_frame(-1, &payload);
+    std::string payload;
+    auto event = worker_->next_frame(-1, &payload);
     if (event == WorkerProcess::Event::Malformed)
         return worker_failure("after sending a malformed frame while collecting tests");
     if (event != WorkerProcess::Event::Frame) return worker_failure("while collecting tests");
+    return accept_collection(payload, collected);
+}
+
+int Engine::accept_collection(const std::string &payload, protocol::Collected *collected) {
     auto got = protocol::decode_collected(payload);
     if (!got) return worker_failure("sent a malformed collection report");
     if (got->status != TACH_OK) {
@@ -155,15 +166,85 @@ int Engine::init() {
         failed_ = true;
         return status;
     }
+    adopt_collection(std::move(collected));
+    return TACH_OK;
+}
+
+void Engine::adopt_collection(protocol::Collected collected) {
     python_version_ = collected.python_version;
     pytest_version_ = collected.pytest_version;
     nodeids_ = std::move(collected.nodeids);
     collect_errors_ = std::move(collected.errors);
     interrupts_ = collected.interrupts != 0;
     deselected_ = collected.deselected;
+    index_.clear();
     for (std::size_t i = 0; i < nodeids_.size(); ++i) index_.emplace(nodeids_[i], i);
-    coverage_.root = options_.project_root;
+    {
+        std::lock_guard<std::mutex> coverage_lock(coverage_mutex_);
+        coverage_ = coverage::CoverageData();
+        coverage_.root = options_.project_root;
+    }
     add_coverage(collected.coverage, coverage::kCollectionContext);
+}
+
+int Engine::recollect(std::vector<std::string> paths, bool *reused) {
+    std::lock_guard<std::recursive_mutex> lock(control_mutex_);
+    *reused = false;
+    recollect_reason_.clear();
+    if (failed_) return fail(TACH_EMISUSE, "tach_recollect: the engine failed to initialise");
+    collect_paths_ = std::move(paths);
+    // As after tach_init: the next tach_snapshot settles the mode again.
+    runner_.reset();
+    runner_pid_ = -1;
+    snapshotted_ = false;
+    effective_ = TACH_ISOLATION_AUTO;
+    isolation_reason_.clear();
+    golden_description_.clear();
+
+    protocol::Collected collected;
+    if (!options_.keep_collection_base) {
+        recollect_reason_ = "the engine was started without keep_collection_base";
+    } else if (!worker_) {
+        recollect_reason_ = "the worker had ended";
+    } else if (worker_->send(protocol::encode(protocol::Recollect{collect_paths_})) != 0) {
+        recollect_reason_ = "the worker had ended";
+    } else {
+        // Ack: the parked state is out of date (why); Collected: the next
+        // zygote collected from it.  Ends of runners come first.
+        std::string payload;
+        WorkerProcess::Event event;
+        while ((event = worker_->next_frame(-1, &payload)) == WorkerProcess::Event::Frame &&
+               protocol::payload_type(payload) == protocol::MessageType::RunnerExited) {
+        }
+        if (event == WorkerProcess::Event::Frame && protocol::payload_type(payload) == protocol::MessageType::Ack) {
+            auto ack = protocol::decode_ack(payload);
+            recollect_reason_ = ack ? ack->message : "the worker sent a malformed reply";
+            repair_utf8(recollect_reason_);
+        } else if (event == WorkerProcess::Event::Frame) {
+            // The same socket now belongs to the new zygote.
+            const int status = accept_collection(payload, &collected);
+            if (status != TACH_OK) {
+                failed_ = true;
+                return status;
+            }
+            ++generation_;
+            live_lanes_.clear();
+            exits_.clear();
+            adopt_collection(std::move(collected));
+            *reused = true;
+            return TACH_OK;
+        } else {
+            recollect_reason_ = "the worker ended while collecting again";
+        }
+    }
+    // A new worker, as tach_init starts one (with the new paths).
+    discard_worker();
+    int status = start_worker(&collected);
+    if (status != TACH_OK) {
+        failed_ = true;
+        return status;
+    }
+    adopt_collection(std::move(collected));
     return TACH_OK;
 }
 

@@ -49,6 +49,7 @@ struct EngineOptions {
     std::uint64_t max_worker_memory = 0;        // bytes (RLIMIT_AS); 0 = none
     bool sandbox = false;
     bool debugger = false;
+    bool keep_collection_base = false;  // worker/collection_base.hpp
 };
 
 // Turns the C options into EngineOptions: validates, resolves defaults and
@@ -64,6 +65,11 @@ public:
     int snapshot();
     int run_test(const std::string &nodeid, std::unique_ptr<TestRun> *out);
     int restore();
+    // tach_recollect: collect `paths` (empty: those of the options' args)
+    // in a zygote forked from the parked pre-collection state when it is
+    // current (*reused), else in a new worker (recollect_reason() says why).
+    int recollect(std::vector<std::string> paths, bool *reused);
+    const std::string &recollect_reason() const { return recollect_reason_; }
 
     // Lanes (tach_runner): each call may run on its own thread, one thread
     // per lane; the zygote is shared under a lock.  Failures leave their
@@ -105,6 +111,9 @@ public:
 
 private:
     int start_worker(protocol::Collected *collected);
+    int receive_collection(protocol::Collected *collected);
+    int accept_collection(const std::string &payload, protocol::Collected *collected);
+    void adopt_collection(protocol::Collected collected);
     int ensure_worker();
     int ensure_runner();
     int request_ack(const std::string &frame);
@@ -121,6 +130,8 @@ private:
     int fetch_statements(std::vector<protocol::FileStatements> *out);
 
     EngineOptions options_;
+    std::vector<std::string> collect_paths_;  // tach_recollect's; empty: the args' own
+    std::string recollect_reason_;
     AbortSwitch abort_;
     std::optional<WorkerProcess> worker_;
     std::optional<Channel> runner_;  // snapshot isolation: the runner's socket

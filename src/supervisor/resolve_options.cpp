@@ -25,7 +25,8 @@ namespace {
 // size is a caller that was not initialised with TACH_INIT_OPTIONS_INIT.
 constexpr std::size_t kFirstOptionsSize = offsetof(tach_init_options, shim_path) + sizeof(const char *);
 constexpr std::size_t kCoverageOptionsSize = offsetof(tach_init_options, ncoverage_sources) + sizeof(std::size_t);
-constexpr std::size_t kThirdOptionsSize = sizeof(tach_init_options);
+constexpr std::size_t kThirdOptionsSize = offsetof(tach_init_options, debugger) + sizeof(int);
+constexpr std::size_t kFourthOptionsSize = sizeof(tach_init_options);
 static_assert(offsetof(tach_init_options, coverage) >= kFirstOptionsSize);
 static_assert(offsetof(tach_init_options, max_worker_memory) >= kCoverageOptionsSize);
 
@@ -147,7 +148,8 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         *message = "tach_init: options must not be NULL (use TACH_INIT_OPTIONS_INIT)";
         return TACH_EINVAL;
     }
-    if (opts->size != kFirstOptionsSize && opts->size != kCoverageOptionsSize && opts->size != kThirdOptionsSize) {
+    if (opts->size != kFirstOptionsSize && opts->size != kCoverageOptionsSize && opts->size != kThirdOptionsSize &&
+        opts->size != kFourthOptionsSize) {
         *message = "tach_init: options.size is " + std::to_string(opts->size) +
                    ", which this library (" TACH_VERSION_STRING ") does not know; initialise the "
                    "struct with TACH_INIT_OPTIONS_INIT or tach_init_options_init()";
@@ -239,6 +241,7 @@ int resolve_options(const tach_init_options *opts, EngineOptions *out, std::stri
         out->sandbox = opts->sandbox != 0;
         out->debugger = opts->debugger != 0;
     }
+    if (opts->size >= kFourthOptionsSize) out->keep_collection_base = opts->keep_collection_base != 0;
     // Below what the worker needs just to start Python and pytest, every
     // worker would die at once: refused with a clear message instead.
     if (out->max_worker_memory != 0 && out->max_worker_memory < kMinWorkerMemory) {

@@ -19,6 +19,13 @@ struct Context {
     // The debugger relay's socket ($TACH_DEBUG_FD), -1 if none.  A lane
     // points it at a socket of its own that the host relays for that lane.
     int debug_fd = -1;
+    // Init.paths (collect these instead of pytest's own) and Init.keep_base
+    // (park the pre-collection state: worker/collection_base.hpp).
+    std::vector<std::string> collect_paths;
+    bool keep_base = false;
+    // In a zygote forked by the collection base: the memfd a Recollect
+    // request is left in for the base; -1 otherwise.
+    int recollect_fd = -1;
     bool coverage = false;                      // trace lines (Init.coverage)
     std::vector<std::string> coverage_sources;  // absolute directories
 };

@@ -172,6 +172,8 @@ int main(int argc, char **argv) {
     if (!init) return send_collect_failure(socket_fd, TACH_EWORKER, "malformed Init message");
     ctx.coverage = init->coverage != 0;
     ctx.coverage_sources = init->sources;
+    ctx.collect_paths = init->paths;
+    ctx.keep_base = init->keep_base != 0;
 
     // Before Python starts (and any thread): unshare(CLONE_NEWUSER) needs a
     // single-threaded process.  A sandbox that cannot be had ends the

@@ -12,6 +12,7 @@
 #include "common/protocol.hpp"
 #include "restore/fd_table.hpp"
 #include "tach.h"
+#include "worker/collection_base.hpp"
 #include "worker/context.hpp"
 #include "worker/fork_runner.hpp"
 #include "worker/lane.hpp"
@@ -112,6 +113,18 @@ int answer_statements(PyObject *runner, int fd, const protocol::Statements &requ
     return write_all(fd, protocol::encode(reply)) == 0 ? 0 : -1;
 }
 
+// Why the parked pre-collection state may no longer be used (a module it
+// imported changed since): runner.stale_reason(), "" when it may.  Any
+// failure to tell counts as out of date.
+std::string stale_reason(PyObject *runner) {
+    if (!has_collection_base()) return "this worker keeps no pre-collection state";
+    PyObject *out = PyObject_CallMethod(runner, "stale_reason", nullptr);
+    if (!out) return "cannot tell whether the pre-collection state is current: " + take_exception_text();
+    std::string reason = PyUnicode_Check(out) ? utf8_of(out) : "stale_reason() returned something else than str";
+    Py_DECREF(out);
+    return reason;
+}
+
 constexpr long kRequest = -1;
 constexpr long kRunnerExited = -2;
 
@@ -205,6 +218,21 @@ int serve(PyObject *runner) {
             if (!request) return -1;
             if (open_lane(runner, fd, request->isolation, &lanes) != 0) return -1;
             break;
+        }
+        case protocol::MessageType::Recollect: {
+            auto request = protocol::decode_recollect(frame.payload);
+            if (!request) return -1;
+            const std::string stale = stale_reason(runner);
+            if (!stale.empty()) {
+                // The host starts a new worker instead; this one serves on.
+                protocol::Ack reply{static_cast<std::uint32_t>(TACH_EUNSUPPORTED), stale};
+                if (write_all(fd, protocol::encode(reply)) != 0) return -1;
+                break;
+            }
+            // The next zygote answers (Collected) on this same socket.
+            stop_snapshot_runner(&watch);
+            stop_lanes(&lanes);
+            leave_for_recollection(request->paths);
         }
         case protocol::MessageType::Shutdown:
             stop_snapshot_runner(&watch);

@@ -3,6 +3,7 @@
 #include "common/frame_io.hpp"
 #include "coverage/line_tracer.hpp"
 #include "common/protocol.hpp"
+#include "worker/collection_base.hpp"
 #include "worker/context.hpp"
 #include "worker/python_text.hpp"
 #include "worker/serve_loop.hpp"
@@ -103,7 +104,26 @@ PyObject *shim_coverage_measured(PyObject *, PyObject *arg) {
     return PyBool_FromLong(coverage::is_measured_path(std::string(text, static_cast<std::size_t>(size))));
 }
 
+// park(): called when pytest is about to collect; returns the paths to
+// collect instead of pytest's own ([]: its own).  With a collection base
+// this process parks there and only its zygotes return
+// (worker/collection_base.hpp).
+PyObject *shim_park(PyObject *, PyObject *) {
+    const std::vector<std::string> paths = park_before_collection();
+    PyObject *list = PyList_New(0);
+    for (const std::string &path : paths) {
+        PyObject *text = list ? PyUnicode_DecodeFSDefaultAndSize(path.data(), static_cast<Py_ssize_t>(path.size()))
+                              : nullptr;
+        if (!text || PyList_Append(list, text) != 0) Py_CLEAR(list);
+        Py_XDECREF(text);
+        if (!list) return nullptr;
+    }
+    return list;
+}
+
 PyMethodDef kMethods[] = {
+    {"park", shim_park, METH_NOARGS,
+     "park(): at the start of collection; the paths to collect instead of pytest's own ([]: its own)."},
     {"collected", shim_collected, METH_VARARGS,
      "collected(nodeids, errors, interrupts, pytest_version, deselected=0): report collection to the host."},
     {"serve", shim_serve, METH_O,
@@ -127,7 +147,8 @@ PyObject *init_shim_module() {
     PyObject *m = PyModule_Create(&kModule);
     if (!m) return nullptr;
     if (PyModule_AddIntConstant(m, "TRACEBACK_FD", context().traceback_fd) != 0 ||
-        PyModule_AddIntConstant(m, "COVERAGE", context().coverage ? 1 : 0) != 0) {
+        PyModule_AddIntConstant(m, "COVERAGE", context().coverage ? 1 : 0) != 0 ||
+        PyModule_AddIntConstant(m, "KEEPS_BASE", context().keep_base ? 1 : 0) != 0) {
         Py_DECREF(m);
         return nullptr;
     }

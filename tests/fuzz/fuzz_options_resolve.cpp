@@ -16,8 +16,9 @@ void tach_fuzz_resolve_options(const std::uint8_t *data, std::size_t size, const
     tach_init_options opts = TACH_INIT_OPTIONS_INIT;
     static const std::size_t sizes[] = {
         offsetof(tach_init_options, shim_path) + sizeof(const char *),
-        offsetof(tach_init_options, ncoverage_sources) + sizeof(std::size_t), sizeof(tach_init_options), 0, 7};
-    opts.size = sizes[word % 5];
+        offsetof(tach_init_options, ncoverage_sources) + sizeof(std::size_t),
+        offsetof(tach_init_options, debugger) + sizeof(int), sizeof(tach_init_options), 0, 7};
+    opts.size = sizes[word % (sizeof sizes / sizeof sizes[0])];
     std::vector<const char *> args;
     for (const auto &a : argv) args.push_back(a.c_str());
     opts.args = (word >> 3) % 4 == 0 ? nullptr : args.data();

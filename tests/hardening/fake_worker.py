@@ -47,7 +47,7 @@ def string(s):
     return u32(len(b)) + b
 
 
-def hello(version=3):  # src/common/protocol.hpp kVersion
+def hello(version=4):  # src/common/protocol.hpp kVersion
     return frame(bytes([1]) + u32(version) + u32(os.getpid()))
 
 

@@ -349,9 +349,12 @@ static void test_coverage_options_initialisers(void **state) {
     init_fn old_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init");
     init_fn v2_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v2");
     init_fn v3_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v3");
+    init_fn v4_init = (init_fn)dlsym(RTLD_DEFAULT, "tach_init_options_init_v4");
     assert_non_null(old_init);
     assert_non_null(v2_init);
     assert_non_null(v3_init);
+    assert_non_null(v4_init);
+    const size_t third_layout = offsetof(tach_init_options, debugger) + sizeof(int);
     const size_t second_layout = offsetof(tach_init_options, ncoverage_sources) + sizeof(size_t);
     const size_t first_layout = offsetof(tach_init_options, shim_path) + sizeof(const char *);
     unsigned char buf[sizeof(tach_init_options) + 32];
@@ -369,10 +372,16 @@ static void test_coverage_options_initialisers(void **state) {
     for (size_t i = second_layout; i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
     memset(buf, 0xab, sizeof buf);
     assert_int_equal(v3_init((tach_init_options *)buf), TACH_OK);
-    assert_int_equal(opts->size, sizeof(tach_init_options));
+    assert_int_equal(opts->size, third_layout);
     assert_int_equal(opts->max_worker_memory, 0);
     assert_int_equal(opts->sandbox, 0);
     assert_int_equal(opts->debugger, 0);
+    for (size_t i = third_layout; i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
+    memset(buf, 0xab, sizeof buf);
+    assert_int_equal(v4_init((tach_init_options *)buf), TACH_OK);
+    assert_int_equal(opts->size, sizeof(tach_init_options));
+    assert_int_equal(opts->debugger, 0);
+    assert_int_equal(opts->keep_collection_base, 0);
     for (size_t i = sizeof(tach_init_options); i < sizeof buf; i++) assert_int_equal(buf[i], 0xab);
     tach_init_options via_macro;
     memset(&via_macro, 0xab, sizeof via_macro);
@@ -382,6 +391,7 @@ static void test_coverage_options_initialisers(void **state) {
     assert_int_equal(old_init(NULL), TACH_EINVAL);
     assert_int_equal(v2_init(NULL), TACH_EINVAL);
     assert_int_equal(v3_init(NULL), TACH_EINVAL);
+    assert_int_equal(v4_init(NULL), TACH_EINVAL);
 }
 
 static void test_coverage_bad_arguments(void **state) {

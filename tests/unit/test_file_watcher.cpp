@@ -178,6 +178,14 @@ void test_plan(void **) {
     assert_true(plan_rerun({root + "/pkg/test_a.py", root + "/pkg/mod.py"}, {}).everything);
     assert_true(plan_rerun({root + "/conftest.py"}, {}).everything);
     assert_true(plan_rerun({root + "/pkg/test_gone.py"}, {}).everything);
+    assert_false(plan_rerun({root + "/conftest.py"}, {}).configuration);
+    // A configuration file: everything, in a new worker.
+    write(root + "/pytest.ini", "[pytest]\n");
+    plan = plan_rerun({root + "/pkg/test_a.py", root + "/pytest.ini"}, {});
+    assert_true(plan.everything);
+    assert_true(plan.configuration);
+    assert_true(plan_rerun({root + "/pyproject.toml"}, {}).configuration);
+    assert_false(plan_rerun({root + "/pkg/test_a.py"}, {}).configuration);
     teardown_tree(root);
 }
 

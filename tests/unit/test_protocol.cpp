@@ -90,6 +90,8 @@ proto::Init sample_init() {
     m.args = {"tests/", "", "-k", "not slow", kNul, kHighBytes};
     m.coverage = 1;
     m.sources = {"/tmp/project root/src", kUtf8};
+    m.paths = {"tests/test_a.py", kHighBytes};
+    m.keep_base = 1;
     return m;
 }
 
@@ -216,12 +218,13 @@ std::vector<Sample> all_samples(const std::string &long_text = kLong) {
         {MessageType::Statements, proto::encode(sample_statements())},
         {MessageType::StatementLines, proto::encode(sample_statement_lines())},
         {MessageType::OpenLane, proto::encode(proto::OpenLane{3})},
+        {MessageType::Recollect, proto::encode(proto::Recollect{{"tests/test_a.py", kLong}})},
     };
 }
 
 // The first and last type bytes the protocol defines.
 constexpr int kFirstType = static_cast<int>(MessageType::Hello);
-constexpr int kLastType = static_cast<int>(MessageType::OpenLane);
+constexpr int kLastType = static_cast<int>(MessageType::Recollect);
 
 // Runs the decoder of `type` on `p`; true when it accepted the payload.
 // Types without a body (Snapshot, Restore, Shutdown) have no decoder.
@@ -240,6 +243,7 @@ bool decodes_as(MessageType type, std::string_view p) {
     case MessageType::Statements: return proto::decode_statements(p).has_value();
     case MessageType::StatementLines: return proto::decode_statement_lines(p).has_value();
     case MessageType::OpenLane: return proto::decode_open_lane(p).has_value();
+    case MessageType::Recollect: return proto::decode_recollect(p).has_value();
     default: return false;
     }
 }
@@ -248,7 +252,7 @@ const MessageType kDecodable[] = {
     MessageType::Hello,  MessageType::Init,        MessageType::Collected,    MessageType::Ack,
     MessageType::Run,    MessageType::Started,     MessageType::Result,       MessageType::RunnerReady,
     MessageType::RunnerExited, MessageType::Restored, MessageType::Statements, MessageType::StatementLines,
-    MessageType::OpenLane,
+    MessageType::OpenLane, MessageType::Recollect,
 };
 
 bool has_decoder(MessageType type) {
@@ -281,6 +285,21 @@ void test_protocol_init_round_trip(void **) {
     check_strings(m->args, want.args);
     assert_int_equal(m->coverage, 1);
     check_strings(m->sources, want.sources);
+    check_strings(m->paths, want.paths);
+    assert_int_equal(m->keep_base, 1);
+}
+
+void test_protocol_recollect_round_trip(void **) {
+    proto::Recollect want{{"tests/test_a.py", "tests/test_b.py::test_x[\xc3\xa9]", ""}};
+    std::string p = payload(proto::encode(want));
+    assert_true(proto::payload_type(p) == MessageType::Recollect);
+    auto m = proto::decode_recollect(p);
+    assert_true(m.has_value());
+    check_strings(m->paths, want.paths);
+    // An empty list means "the paths of Init".
+    auto none = proto::decode_recollect(payload(proto::encode(proto::Recollect{})));
+    assert_true(none.has_value());
+    assert_true(none->paths.empty());
 }
 
 void test_protocol_init_round_trip_no_args(void **) {
@@ -667,6 +686,8 @@ void test_protocol_oversized_counts(void **) {
     for (int i = 0; i < 3; ++i) put_u32(&ok, 0);
     put_u32(&ok, 0);  // coverage
     put_u32(&ok, 0);  // sources
+    put_u32(&ok, 0);  // paths
+    put_u32(&ok, 0);  // keep_base
     auto m = proto::decode_init(ok);
     assert_true(m.has_value());
     assert_int_equal(m->args.size(), 3);
@@ -910,6 +931,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_protocol_hello_round_trip),
         cmocka_unit_test(test_protocol_init_round_trip),
+        cmocka_unit_test(test_protocol_recollect_round_trip),
         cmocka_unit_test(test_protocol_init_round_trip_no_args),
         cmocka_unit_test(test_protocol_collected_round_trip),
         cmocka_unit_test(test_protocol_collected_round_trip_empty),

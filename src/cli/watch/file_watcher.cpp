@@ -63,11 +63,15 @@ InotifyFd::~InotifyFd() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+bool is_config_file(const std::string &path) {
+    const std::string name = base_name(path);
+    return name == "pytest.ini" || name == "pyproject.toml" || name == "setup.cfg" || name == "tox.ini";
+}
+
 bool relevant_file(const std::string &path) {
     const std::string name = base_name(path);
     if (name.empty() || name[0] == '.') return false;  // editor swap and lock files
-    return ends_with(name, ".py") || name == "pytest.ini" || name == "pyproject.toml" ||
-           name == "setup.cfg" || name == "tox.ini";
+    return ends_with(name, ".py") || is_config_file(path);
 }
 
 bool is_test_file(const std::string &path) {
@@ -218,6 +222,8 @@ std::set<std::string> FileWatcher::wait(double quiet_seconds, double give_up_sec
 
 RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths) {
     RerunPlan plan;
+    for (const std::string &path : changed) plan.configuration = plan.configuration || is_config_file(path);
+    if (plan.configuration) return plan;
     for (const std::string &path : changed) {
         if (!is_test_file(path) || !exists(path)) return plan;  // everything
     }

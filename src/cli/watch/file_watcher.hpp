@@ -15,6 +15,9 @@ namespace tach_cli::watch {
 // A file whose change can change a pytest run: Python source and pytest's
 // configuration files.  `path` may be absolute or a bare name.
 bool relevant_file(const std::string &path);
+// pytest's configuration files (pytest.ini, pyproject.toml, setup.cfg,
+// tox.ini).
+bool is_config_file(const std::string &path);
 // pytest's default test-module pattern (python_files = test_*.py *_test.py).
 bool is_test_file(const std::string &path);
 // Directories never watched: hidden ones (.git, .pytest_cache, .venv),
@@ -79,6 +82,9 @@ private:
 // everything is run again.
 struct RerunPlan {
     bool everything = true;
+    // A configuration file changed: pytest must start anew (a new worker),
+    // not only collect again.  Implies everything.
+    bool configuration = false;
     std::vector<std::string> test_files;  // absolute; when !everything
 };
 RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths);

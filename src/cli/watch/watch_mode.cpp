@@ -32,7 +32,7 @@ void say(const std::string &line) {
 
 }  // namespace
 
-int run_watch(const Arguments &args, const std::function<int(const Arguments &)> &run_once) {
+int run_watch(const Arguments &args, const std::function<int(const WatchRun &)> &run_once) {
     std::error_code ec;
     const std::string root = std::filesystem::current_path(ec).string();
     // The original selection: a changed test file outside it is not run.
@@ -50,7 +50,7 @@ int run_watch(const Arguments &args, const std::function<int(const Arguments &)>
         return 3;
     }
 
-    Arguments current = args;
+    WatchRun current;
     for (;;) {
         const int code = run_once(current);
         if (interrupt_requested()) return code;
@@ -74,28 +74,16 @@ int run_watch(const Arguments &args, const std::function<int(const Arguments &)>
             say("tach --watch: changed (outside the selection, nothing to run): " + changed_text);
         }
 
-        current = args;
+        current = WatchRun();
+        current.first = false;
+        current.new_worker = plan.configuration;
         if (plan.everything) {
             say("tach --watch: changed: " + changed_text + "; re-running everything");
             continue;
         }
         // Only test modules changed: the same options, those files as the
         // selection.
-        current.pytest_args.clear();
-        current.positional.clear();
-        std::size_t next_positional = 0;
-        for (std::size_t i = 0; i < args.pytest_args.size(); ++i) {
-            if (next_positional < args.positional.size() && args.positional[next_positional] == i) {
-                ++next_positional;
-                continue;
-            }
-            if (args.pytest_args[i] == "--") continue;
-            current.pytest_args.push_back(args.pytest_args[i]);
-        }
-        for (const std::string &file : plan.test_files) {
-            current.positional.push_back(current.pytest_args.size());
-            current.pytest_args.push_back(relative_to(file, root));
-        }
+        for (const std::string &file : plan.test_files) current.test_files.push_back(relative_to(file, root));
         say("tach --watch: changed: " + changed_text + "; re-running " + std::to_string(plan.test_files.size()) +
             (plan.test_files.size() == 1 ? " test file" : " test files"));
     }
