@@ -1,6 +1,5 @@
 #include "restore/fd_table.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -8,6 +7,7 @@
 
 #include <cerrno>
 
+#include "restore/fd_list.hpp"
 #include "restore/linux_abi.hpp"
 
 namespace tach::restore {
@@ -16,42 +16,6 @@ namespace {
 // File status flags F_SETFL can change; the rest of F_GETFL (access mode,
 // O_LARGEFILE, creation flags) is fixed for the description's lifetime.
 constexpr int kSettableStatus = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
-
-// "123" -> 123; -1 for ".", ".." or anything that is not a plain number.
-int parse_fd(const char *name) {
-    if (*name == '\0') return -1;
-    long v = 0;
-    for (const char *p = name; *p; ++p) {
-        if (*p < '0' || *p > '9') return -1;
-        v = v * 10 + (*p - '0');
-        if (v > 0x7fffffff) return -1;
-    }
-    return static_cast<int>(v);
-}
-
-long getdents(int dir, char *buf, std::size_t size) {
-    return syscall(SYS_getdents64, dir, buf, size);
-}
-
-// Calls fn(fd) for every entry of the (rewound) /proc/self/fd handle `dir`.
-// fn returns false to stop with an error.  Returns false with errno set when
-// the directory cannot be read, or when fn stopped.
-template <typename Fn>
-bool for_each_listed_fd(int dir, Fn &&fn) {
-    if (lseek(dir, 0, SEEK_SET) < 0) return false;
-    alignas(8) char buf[4096];
-    for (;;) {
-        long n = getdents(dir, buf, sizeof buf);
-        if (n < 0) return false;
-        if (n == 0) return true;
-        for (long at = 0; at < n;) {
-            const auto *d = reinterpret_cast<const struct dirent64 *>(buf + at);
-            at += d->d_reclen;
-            int fd = parse_fd(d->d_name);
-            if (fd >= 0 && !fn(fd)) return false;
-        }
-    }
-}
 
 long kcmp_file(pid_t pid, int a, int b) {
     return syscall(SYS_kcmp, pid, pid, linux_abi::kKcmpFile, a, b);
@@ -119,14 +83,14 @@ bool FdTable::save(const int *engine_fds, std::size_t n, RestoreError *err) {
     if (n > kMaxEngineFds) return fail(err, "fd_table: too many engine fds", 0);
     for (std::size_t i = 0; i < n; ++i) engine_fd(engine_fds[i]);
 
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open_fd_dir();
     if (dir < 0) return fail(err, "fd_table: cannot open /proc/self/fd", errno);
 
     // 1. List first, duplicate afterwards: the duplicates must not be listed.
     bool overflow = false;
     std::size_t count = 0;
     bool listed = for_each_listed_fd(dir, [&](int fd) {
-        if (fd == dir || is_engine(fd)) return true;
+        if (is_engine(fd)) return true;
         if (count == kMaxFds) {
             overflow = true;
             return false;
@@ -197,7 +161,7 @@ bool FdTable::restore(RestoreError *err) {
     //    fds would cost per fd *slot*, up to the table size, which a test
     //    opening many fds grows for good.)
     bool listed = for_each_listed_fd(dir_fd_, [&](int fd) {
-        if (fd == dir_fd_ || is_engine(fd) || find_fd(fd) || is_dup(fd)) return true;
+        if (is_engine(fd) || find_fd(fd) || is_dup(fd)) return true;
         close(fd);
         return true;
     });
@@ -243,11 +207,11 @@ bool FdTable::restore(RestoreError *err) {
 }
 
 int count_open_fds() {
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = open_fd_dir();
     if (dir < 0) return -1;
     int n = 0;
-    bool ok = for_each_listed_fd(dir, [&](int fd) {
-        if (fd != dir) ++n;
+    bool ok = for_each_listed_fd(dir, [&](int) {
+        ++n;
         return true;
     });
     close(dir);

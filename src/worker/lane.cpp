@@ -1,6 +1,5 @@
 #include "worker/lane.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -19,6 +18,8 @@
 
 #include "common/frame_io.hpp"
 #include "common/protocol.hpp"
+#include "common/unique_fd.hpp"
+#include "restore/fd_list.hpp"
 #include "tach.h"
 #include "worker/context.hpp"
 #include "worker/serve_loop.hpp"
@@ -44,17 +45,16 @@ FileId file_id(int fd) {
     return id;
 }
 
-// This process's open descriptors, listed before any is changed.
+// This process's open descriptors, listed before any is changed (the
+// callers re-point fds: changing while listing could list a new one).
 std::vector<int> open_fds() {
     std::vector<int> fds;
-    if (DIR *dir = opendir("/proc/self/fd")) {
-        while (dirent *entry = readdir(dir)) {
-            char *end = nullptr;
-            long fd = std::strtol(entry->d_name, &end, 10);
-            if (end != entry->d_name && *end == '\0' && fd != dirfd(dir)) fds.push_back(static_cast<int>(fd));
-        }
-        closedir(dir);
-    }
+    UniqueFd dir(restore::open_fd_dir());
+    if (dir)
+        restore::for_each_listed_fd(dir.get(), [&](int fd) {
+            fds.push_back(fd);
+            return true;
+        });
     return fds;
 }
 

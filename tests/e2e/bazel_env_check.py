@@ -39,11 +39,13 @@ import collections
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import check, finish, junit_cases, run as run_command  # noqa: E402
 
 BAZEL_VARS = (
     "XML_OUTPUT_FILE", "TESTBRIDGE_TEST_ONLY", "TEST_TOTAL_SHARDS",
@@ -51,15 +53,6 @@ BAZEL_VARS = (
     "TEST_INFRASTRUCTURE_FAILURE_FILE", "TEST_TMPDIR", "TEST_UNDECLARED_OUTPUTS_DIR",
     "COVERAGE_DIR", "COVERAGE_OUTPUT_FILE", "COVERAGE_MANIFEST",
 )
-
-failures = []
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
 
 
 class Runner:
@@ -73,17 +66,7 @@ class Runner:
         full_env = dict(self.base_env)
         full_env.update(env or {})
         cmd = [self.tach] + self.tach_args + list(args)
-        proc = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True,
-                              timeout=self.timeout)
-        return proc.returncode, proc.stdout
-
-
-def junit_cases(path):
-    """The testcases of a JUnit file as a Counter of (classname, name)."""
-    root = ET.parse(path).getroot()
-    return collections.Counter((tc.get("classname", ""), tc.get("name", ""))
-                               for tc in root.iter("testcase"))
+        return run_command(cmd, cwd, full_env, timeout=self.timeout)
 
 
 def collected_nodeids(runner, suite):
@@ -451,13 +434,7 @@ def main(argv=None):
         check_undeclared_outputs(runner, suite, tmp, nodeids)
         check_coverage(runner, tmp)
 
-    if failures:
-        print("\n%d check(s) failed:" % len(failures))
-        for what in failures:
-            print("  " + what)
-        return 1
-    print("\nall checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -11,13 +11,15 @@ For each isolation mode (snapshot where available, fork):
 
 Usage: debugger_check.py --tach TACH --python PYTHON --suite DIR
 """
-import argparse
 import os
 import select
 import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import require, run_guarded, suite_arguments  # noqa: E402
 
 
 class PtyRun:
@@ -75,12 +77,6 @@ class PtyRun:
             self.proc.wait()
 
 
-def check(condition, what, screen):
-    if not condition:
-        raise AssertionError(what + "\n--- screen:\n" + screen)
-    print("ok:", what, flush=True)
-
-
 def one_mode(tach, python, suite, isolation):
     base = [tach, "--python", python, "--isolation", isolation, "-p", "no:cacheprovider"]
     # 1. breakpoint()
@@ -91,61 +87,53 @@ def one_mode(tach, python, suite, isolation):
         time.sleep(4)  # longer than --timeout: the timeout is lifted at the prompt
         run.send("p x")
         seen = run.expect("(Pdb) ")
-        check("42" in seen, "%s: `p x` at the breakpoint prints 42" % isolation, seen)
+        require("42" in seen, "%s: `p x` at the breakpoint prints 42" % isolation, seen)
         run.send("c")
         code, screen = run.finish()
-        check(code == 0 and "2 passed" in screen,
-              "%s: `c` lets the test finish: 2 passed, exit 0 (got %s)" % (isolation, code), screen)
+        require(code == 0 and "2 passed" in screen,
+                "%s: `c` lets the test finish: 2 passed, exit 0 (got %s)" % (isolation, code), screen)
     finally:
         run.kill()
     # 2. --pdb post-mortem
     run = PtyRun(base + ["--pdb", "test_breakpoint.py::test_fails_for_post_mortem"], suite)
     try:
         seen = run.expect("(Pdb) ")
-        check("test_fails_for_post_mortem" in seen and "entering PDB" in seen
-              and "AssertionError: y is off by one" in seen,
-              "%s: --pdb: the failure, then the post-mortem prompt in the failing test" % isolation, seen)
+        require("test_fails_for_post_mortem" in seen and "entering PDB" in seen
+                and "AssertionError: y is off by one" in seen,
+                "%s: --pdb: the failure, then the post-mortem prompt in the failing test" % isolation, seen)
         run.send("p y")
         seen = run.expect("(Pdb) ")
-        check("7" in seen, "%s: `p y` in the post-mortem prints 7" % isolation, seen)
+        require("7" in seen, "%s: `p y` in the post-mortem prints 7" % isolation, seen)
         run.send("q")
         code, screen = run.finish()
-        check(code == 1 and "1 failed" in screen and "y is off by one" in screen,
-              "%s: `q` ends it; the test is reported failed (exit %s)" % (isolation, code), screen)
+        require(code == 1 and "1 failed" in screen and "y is off by one" in screen,
+                "%s: `q` ends it; the test is reported failed (exit %s)" % (isolation, code), screen)
     finally:
         run.kill()
     # 3. no terminal: no hang
     proc = subprocess.run(base + ["test_breakpoint.py::test_stops_at_breakpoint"], cwd=suite, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
-    check(proc.returncode == 1 and "BdbQuit" in proc.stdout,
-          "%s: without a terminal breakpoint() reads EOF and fails with BdbQuit (exit %s)"
-          % (isolation, proc.returncode), proc.stdout + proc.stderr)
+    require(proc.returncode == 1 and "BdbQuit" in proc.stdout,
+            "%s: without a terminal breakpoint() reads EOF and fails with BdbQuit (exit %s)"
+            % (isolation, proc.returncode), proc.stdout + proc.stderr)
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tach", required=True)
-    p.add_argument("--python", required=True)
-    p.add_argument("--suite", required=True)
-    args = p.parse_args()
-    tach = os.path.abspath(args.tach)
-    suite = os.path.abspath(args.suite)
+    python, tach, suite = suite_arguments()
     modes = ["fork"]
-    doctor = subprocess.run([tach, "--doctor", "--python", args.python], cwd=suite,
+    doctor = subprocess.run([tach, "--doctor", "--python", python], cwd=suite,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     if "auto uses snapshot" in doctor.stdout or "isolation auto: snapshot" in doctor.stdout or \
             "snapshot (" in doctor.stdout:
         modes.insert(0, "snapshot")
     else:
         print("snapshot isolation unavailable here (tach --doctor): fork mode only")
-    try:
+
+    def body():
         for mode in modes:
-            one_mode(tach, args.python, suite, mode)
-    except AssertionError as e:
-        print("FAILED:", e, flush=True)
-        return 1
-    print("debugger relay: all checks passed")
-    return 0
+            one_mode(tach, python, suite, mode)
+
+    return run_guarded(body, "debugger relay")
 
 
 if __name__ == "__main__":

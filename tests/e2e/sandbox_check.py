@@ -18,7 +18,6 @@ interface list and the namespace inode, and connects to 127.0.0.1 only.
 
 Usage: sandbox_check.py --tach TACH --python PYTHON --suite DIR
 """
-import argparse
 import os
 import re
 import shutil
@@ -27,20 +26,14 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import require, run_guarded, run as run_command, suite_arguments  # noqa: E402
+
 TESTS = 6
 
 
 def run(argv, suite, env_extra, prefix=()):
-    env = dict(os.environ, **env_extra)
-    proc = subprocess.run(list(prefix) + argv, cwd=suite, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def check(condition, what, output):
-    if not condition:
-        raise AssertionError(what + "\n--- output:\n" + output)
-    print("ok:", what, flush=True)
+    return run_command(list(prefix) + argv, suite, dict(os.environ, **env_extra), stdin=subprocess.DEVNULL)
 
 
 def failed_tests(output):
@@ -48,25 +41,19 @@ def failed_tests(output):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--tach", required=True)
-    p.add_argument("--python", required=True)
-    p.add_argument("--suite", required=True)
-    args = p.parse_args()
-    tach = os.path.abspath(args.tach)
-    suite = os.path.abspath(args.suite)
-    base = [tach, "--python", args.python, "-p", "no:cacheprovider"]
+    python, tach, suite = suite_arguments()
+    base = [tach, "--python", python, "-p", "no:cacheprovider"]
     host_netns = str(os.stat("/proc/self/ns/net").st_ino)
     env = {"TACH_HOST_NETNS": host_netns}
 
-    try:
-        code, doctor = run([tach, "--doctor", "--python", args.python, "-p", "no:cacheprovider"], suite, env)
+    def body():
+        code, doctor = run([tach, "--doctor", "--python", python, "-p", "no:cacheprovider"], suite, env)
         line = next((l for l in doctor.splitlines() if l.startswith("sandbox:")), "")
-        check(line != "", "tach --doctor has a sandbox line: %s" % line.strip(), doctor)
+        require(line != "", "tach --doctor has a sandbox line: %s" % line.strip(), doctor)
         if "unavailable" in line:
             code, out = run(base + ["--sandbox"], suite, env)
-            check(code == 4 and "sandbox is unavailable" in out and "passed" not in out,
-                  "--sandbox where unavailable: clear error, exit 4, no test run", out)
+            require(code == 4 and "sandbox is unavailable" in out and "passed" not in out,
+                    "--sandbox where unavailable: clear error, exit 4, no test run", out)
             print("SKIP: the sandbox is unavailable on this machine (%s)" % line.strip())
             return 77
         modes = ["fork"] + (["snapshot"] if re.search(r"auto uses:\s+snapshot", doctor) else [])
@@ -74,8 +61,8 @@ def main():
         sandboxed = dict(env, TACH_SANDBOX_EXPECTED="1")
         for mode in modes:
             code, out = run(base + ["--sandbox", "--isolation", mode], suite, sandboxed)
-            check(code == 0 and "%d passed" % TESTS in out and "isolation: %s" % mode in out,
-                  "--sandbox --isolation %s: all %d tests pass" % (mode, TESTS), out)
+            require(code == 0 and "%d passed" % TESTS in out and "isolation: %s" % mode in out,
+                    "--sandbox --isolation %s: all %d tests pass" % (mode, TESTS), out)
 
         # The project inside the writable temp area (a CI checkout under
         # /tmp, say) is read-only all the same.
@@ -84,9 +71,9 @@ def main():
             copy = os.path.join(tmp_parent, "suite")
             shutil.copytree(suite, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
             code, out = run(base + ["--sandbox", "--isolation", "fork"], copy, sandboxed)
-            check(code == 0 and "%d passed" % TESTS in out,
-                  "--sandbox on a copy under %s: all %d tests pass (project read-only there too)"
-                  % (tempfile.gettempdir(), TESTS), out)
+            require(code == 0 and "%d passed" % TESTS in out,
+                    "--sandbox on a copy under %s: all %d tests pass (project read-only there too)"
+                    % (tempfile.gettempdir(), TESTS), out)
         finally:
             shutil.rmtree(tmp_parent, ignore_errors=True)
 
@@ -98,15 +85,15 @@ def main():
         else:
             print("note: this machine has only lo; the namespace inode tells the difference")
         code, out = run(base + ["--isolation", "fork"], suite, sandboxed)
-        check(code == 1 and failed_tests(out) == sorted(expected),
-              "without --sandbox the sandbox checks fail: %s" % ", ".join(sorted(expected)), out)
+        require(code == 1 and failed_tests(out) == sorted(expected),
+                "without --sandbox the sandbox checks fail: %s" % ", ".join(sorted(expected)), out)
         code, out = run(base + ["--isolation", "fork"], suite, dict(env, TACH_SANDBOX_EXPECTED="0"))
-        check(code == 0 and "%d passed" % TESTS in out, "without --sandbox, told so: all pass", out)
+        require(code == 0 and "%d passed" % TESTS in out, "without --sandbox, told so: all pass", out)
 
         if os.getuid() == 0 and shutil.which("setpriv"):
             prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", "HOME=/tmp"]
             # Only where nobody can run tach and read the suite at all.
-            probe = subprocess.run(prefix + [args.python, "-c", "import sys; open(sys.argv[1]).close()",
+            probe = subprocess.run(prefix + [python, "-c", "import sys; open(sys.argv[1]).close()",
                                              os.path.join(suite, "test_sandbox.py")],
                                    stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
             version = subprocess.run(prefix + [tach, "--version"], stdin=subprocess.DEVNULL,
@@ -115,8 +102,8 @@ def main():
                 print("note: user nobody cannot read the suite or run tach here; not checked as nobody")
             else:
                 code, out = run(base + ["--sandbox", "--isolation", modes[-1]], suite, sandboxed, prefix)
-                check(code == 0 and "%d passed" % TESTS in out,
-                      "as user nobody, --sandbox --isolation %s: all pass" % modes[-1], out)
+                require(code == 0 and "%d passed" % TESTS in out,
+                        "as user nobody, --sandbox --isolation %s: all pass" % modes[-1], out)
         else:
             print("note: not root or no setpriv: not checked as user nobody")
 
@@ -127,16 +114,13 @@ def main():
             if "max_user_namespaces" in out or "unshare:" in out:
                 print("note: cannot make user namespaces unavailable here; refusal not checked")
             else:
-                check(code == 4 and "the sandbox is unavailable here" in out and "passed" not in out,
-                      "no user namespaces: --sandbox refuses with a clear message, exit 4", out)
-                code, out = run([tach, "--doctor", "--python", args.python], suite, env, prefix)
-                check("sandbox:" in out and "unavailable" in out.split("sandbox:")[-1],
-                      "no user namespaces: tach --doctor says sandbox unavailable", out)
-    except AssertionError as e:
-        print("FAILED:", e, flush=True)
-        return 1
-    print("sandbox: all checks passed")
-    return 0
+                require(code == 4 and "the sandbox is unavailable here" in out and "passed" not in out,
+                        "no user namespaces: --sandbox refuses with a clear message, exit 4", out)
+                code, out = run([tach, "--doctor", "--python", python], suite, env, prefix)
+                require("sandbox:" in out and "unavailable" in out.split("sandbox:")[-1],
+                        "no user namespaces: tach --doctor says sandbox unavailable", out)
+
+    return run_guarded(body, "sandbox")
 
 
 if __name__ == "__main__":

@@ -30,26 +30,13 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 
-failures = []
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
-
-
-def junit_cases(path):
-    root = ET.parse(path).getroot()
-    return collections.Counter((tc.get("classname", ""), tc.get("name", ""))
-                               for tc in root.iter("testcase"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import check, finish, junit_cases, run  # noqa: E402
 
 
 def junit_failed(path):
@@ -116,23 +103,20 @@ def run_checks(bazel_exe, tach, src, tmp):
 
     def bazel(*args):
         cmd = [bazel_exe, "--batch", "--output_user_root=" + out_root] + list(args)
-        proc = subprocess.run(cmd, cwd=ws, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
-        lines = [l for l in proc.stdout.splitlines() if "linux-sandbox-pid1" not in l
+        rc, out = run(cmd, ws, env, timeout=600)
+        lines = [l for l in out.splitlines() if "linux-sandbox-pid1" not in l
                  and "linux-sandbox.cc" not in l]
-        return proc.returncode, "\n".join(lines)
+        return rc, "\n".join(lines)
 
     testlogs = os.path.join(ws, "bazel-testlogs")
 
     # The suite as tach itself collects it, for the XML checks.
     tenv = dict(env, PYTHONPATH=ws)
-    proc = subprocess.run([tach, "--collect-only", "-q", "-p", "no:cacheprovider",
-                           "calc/tests"], cwd=ws, env=tenv, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
-    nodeids = [l for l in proc.stdout.splitlines() if "::" in l and not l.startswith(" ")]
+    _, collected = run([tach, "--collect-only", "-q", "-p", "no:cacheprovider", "calc/tests"], ws, tenv)
+    nodeids = [l for l in collected.splitlines() if "::" in l and not l.startswith(" ")]
     want = collections.Counter(mangle(n) for n in nodeids)
     if not check(len(nodeids) >= 4, "tach collects the example suite (%d tests)" % len(nodeids)):
-        print(proc.stdout)
+        print(collected)
         return 1
 
     rc, out = bazel("test", "//...")
@@ -209,11 +193,7 @@ def run_checks(bazel_exe, tach, src, tmp):
     if os.path.isfile(xml):
         check(sum(junit_cases(xml).values()) == 1, "--test_filter: one test in test.xml")
 
-    if failures:
-        print("\n%d check(s) failed" % len(failures))
-        return 1
-    print("\nall checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

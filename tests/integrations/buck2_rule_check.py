@@ -24,14 +24,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-failures = []
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import check, finish, run  # noqa: E402
 
 
 # ---- Starlark subset --------------------------------------------------------
@@ -173,9 +167,8 @@ def run_as_buck2(info, project, base_env):
     env = dict(base_env)
     for key, value in info.env.items():
         env[key] = " ".join(CmdArgs(value).render())
-    proc = subprocess.run(argv, cwd=project, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
-    return proc.returncode, proc.stdout, argv
+    rc, out = run(argv, project, env, timeout=300)
+    return rc, out, argv
 
 
 def main(argv=None):
@@ -268,11 +261,7 @@ def main(argv=None):
           "buck2.md's %d environment variables are all in `tach --help` (missing: %s)"
           % (len(names), missing))
 
-    if failures:
-        print("\n%d check(s) failed" % len(failures))
-        return 1
-    print("\nall checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -15,44 +15,21 @@
  *   contract promises of tach.h beyond pass/fail, quoted in each test's
  *            comment; the ones the engine does not keep (yet) fail here
  *
- * TACH_TEST_FIXTURES (a -D define) is the absolute path of tests/fixtures;
- * the worker and the shim are found through $TACH_WORKER / $TACH_SHIM_DIR
- * (set by tests/meson.build's test_env).
+ * Helpers shared with the other C API tests (fixture paths, run_ok, the
+ * leak checks) are in api_fixture.h.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <ctype.h>
-#include <dirent.h>
+#include "api_fixture.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <libgen.h>
-#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <tach.h>
-
-#ifndef TACH_TEST_FIXTURES
-#error "TACH_TEST_FIXTURES must be defined (the absolute path of tests/fixtures)"
-#endif
-
-#define BASIC_DIR TACH_TEST_FIXTURES "/basic"
 #define CONTRACT_DIR TACH_TEST_FIXTURES "/contract"
-#define NODE(name) "test_basic.py::" name
 #define CONTRACT_NODE(name) "test_contract.py::" name
 
 /* ------------------------------------------------------------------------ */
@@ -68,86 +45,14 @@
             fail_msg("expected \"%s\" in:\n---\n%s\n---", n_, h_);            \
     } while (0)
 
-/* Processes whose parent is this process: the workers we started and did
- * not reap (zombies included).  Writes their pids and names to `report`. */
-static int count_our_children(char *report, size_t report_size) {
-    pid_t self = getpid();
-    int count = 0;
-    size_t used = 0;
-    if (report_size) report[0] = '\0';
-    DIR *proc = opendir("/proc");
-    if (!proc) return -1;
-    struct dirent *entry;
-    while ((entry = readdir(proc)) != NULL) {
-        if (!isdigit((unsigned char)entry->d_name[0])) continue;
-        char path[300], stat_line[1024];
-        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue; /* exited meanwhile */
-        size_t n = fread(stat_line, 1, sizeof stat_line - 1, f);
-        fclose(f);
-        stat_line[n] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold spaces and parens. */
-        const char *close_paren = strrchr(stat_line, ')');
-        const char *open_paren = strchr(stat_line, '(');
-        if (!close_paren || !open_paren) continue;
-        char state;
-        int ppid;
-        if (sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2) continue;
-        if (ppid != self) continue;
-        count++;
-        if (used < report_size) {
-            int w = snprintf(report + used, report_size - used, " %s%.*s[%c]", entry->d_name,
-                             (int)(close_paren - open_paren + 1), open_paren, state);
-            if (w > 0) used += (size_t)w;
-        }
-    }
-    closedir(proc);
-    return count;
-}
-
-static void assert_no_children(void) {
-    char report[2048];
-    int n = count_our_children(report, sizeof report);
-    if (n != 0) fail_msg("%d child process(es) of ours remain:%s", n, report);
-}
-
-/* Open descriptors of this process. */
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *entry;
-    while ((entry = readdir(d)) != NULL)
-        if (isdigit((unsigned char)entry->d_name[0])) n++;
-    closedir(d);
-    return n;
-}
-
 /* tach_init on tests/fixtures/basic (or `root`) with the given options. */
 static int init_engine(tach_engine **out, const char *root, tach_isolation isolation,
                        double timeout, const char *const *args, size_t nargs) {
-    tach_init_options opts = TACH_INIT_OPTIONS_INIT;
-    opts.project_root = root ? root : BASIC_DIR;
-    opts.isolation = isolation;
+    tach_init_options opts = fixture_options(root ? root : BASIC_DIR, isolation);
     opts.timeout_seconds = timeout;
     opts.args = args;
     opts.nargs = nargs;
     return tach_init(out, &opts);
-}
-
-/* Run one test; the call itself must succeed. */
-static tach_result *run_ok(tach_engine *engine, const char *nodeid) {
-    tach_result *result = NULL;
-    /* The test may crash its process: whatever we printed must be out. */
-    fflush(stdout);
-    fflush(stderr);
-    int status = tach_run_test(engine, nodeid, &result);
-    if (status != TACH_OK)
-        fail_msg("tach_run_test(%s) = %s: %s", nodeid, tach_strerror(status), tach_errmsg(engine));
-    assert_non_null(result);
-    assert_string_equal(tach_result_nodeid(result), nodeid);
-    return result;
 }
 
 static void assert_outcome(const tach_result *result, tach_outcome want) {
@@ -1611,12 +1516,6 @@ static int teardown_tmp_projects_check(void **state) {
 
 #define WITH_STATE(f) cmocka_unit_test_setup_teardown(f, setup_state, teardown_state)
 
-/* With no argument every group runs; with one, only the group of that
- * name (meson registers each group as its own test). */
-static int wanted(int argc, char **argv, const char *group) {
-    return argc < 2 || strcmp(argv[1], group) == 0;
-}
-
 int main(int argc, char **argv) {
     const struct CMUnitTest static_tests[] = {
         cmocka_unit_test(test_api_version),
@@ -1709,21 +1608,21 @@ int main(int argc, char **argv) {
         }
     }
     int failed = 0;
-    if (wanted(argc, argv, "static"))
+    if (group_wanted(argc, argv, "static"))
         failed += cmocka_run_group_tests_name("static", static_tests, NULL, NULL);
-    if (wanted(argc, argv, "options"))
+    if (group_wanted(argc, argv, "options"))
         failed += cmocka_run_group_tests_name("options", options_tests, setup_tmp_projects,
                                               teardown_tmp_projects);
-    if (wanted(argc, argv, "fork"))
+    if (group_wanted(argc, argv, "fork"))
         failed += cmocka_run_group_tests_name("fork", fork_tests, setup_fork_engine,
                                               teardown_fork_engine);
-    if (wanted(argc, argv, "snapshot"))
+    if (group_wanted(argc, argv, "snapshot"))
         failed += cmocka_run_group_tests_name("snapshot", snapshot_tests, setup_snapshot_engine,
                                               teardown_snapshot_engine);
-    if (wanted(argc, argv, "engines"))
+    if (group_wanted(argc, argv, "engines"))
         failed += cmocka_run_group_tests_name("engines", engine_tests, setup_tmp_projects,
                                               teardown_tmp_projects_check);
-    if (wanted(argc, argv, "contract"))
+    if (group_wanted(argc, argv, "contract"))
         failed += cmocka_run_group_tests_name("contract", contract_tests, setup_contract_engine,
                                               teardown_contract_engine);
     return failed ? 1 : 0;

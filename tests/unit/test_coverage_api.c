@@ -16,32 +16,13 @@
  *                          restricting what is measured; a crashed test
  *                          carries no lines
  *
- * TACH_TEST_FIXTURES (a -D define) is the absolute path of tests/fixtures.
+ * Shared helpers (fixture paths, run_ok, group_wanted): api_fixture.h.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+#include "api_fixture.h"
+
 #include <dlfcn.h>
-#include <limits.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <tach.h>
-
-#ifndef TACH_TEST_FIXTURES
-#error "TACH_TEST_FIXTURES must be defined (the absolute path of tests/fixtures)"
-#endif
 
 #define COV_DIR TACH_TEST_FIXTURES "/coverage"
-#define BASIC_DIR TACH_TEST_FIXTURES "/basic"
 #define CALC COV_DIR "/pkg/calc.py"
 #define CONFTEST COV_DIR "/tests/conftest.py"
 #define TEST_CALC COV_DIR "/tests/test_calc.py"
@@ -66,24 +47,11 @@ static char *real_path_of(const char *suffix) {
 
 static int init_cov(tach_engine **out, const char *root, tach_isolation isolation, int coverage,
                     const char *const *sources, size_t nsources) {
-    tach_init_options opts = TACH_INIT_OPTIONS_INIT;
-    opts.project_root = root;
-    opts.isolation = isolation;
+    tach_init_options opts = fixture_options(root, isolation);
     opts.coverage = coverage;
     opts.coverage_sources = sources;
     opts.ncoverage_sources = nsources;
     return tach_init(out, &opts);
-}
-
-static tach_result *run_ok(tach_engine *engine, const char *nodeid) {
-    tach_result *result = NULL;
-    fflush(stdout);
-    fflush(stderr);
-    int status = tach_run_test(engine, nodeid, &result);
-    if (status != TACH_OK)
-        fail_msg("tach_run_test(%s) = %s: %s", nodeid, tach_strerror(status), tach_errmsg(engine));
-    assert_non_null(result);
-    return result;
 }
 
 /* The result's lines of `path` as "1,2,3" ("" when the file is absent). */
@@ -466,8 +434,6 @@ static void test_coverage_crash_dropped(void **state) {
 
 /* ------------------------------------------------------------------------ */
 
-static int wanted(int argc, char **argv, const char *group) { return argc < 2 || strcmp(argv[1], group) == 0; }
-
 int main(int argc, char **argv) {
     const struct CMUnitTest fork_tests[] = {cmocka_unit_test(test_coverage_fork)};
     const struct CMUnitTest snapshot_tests[] = {cmocka_unit_test(test_coverage_snapshot)};
@@ -481,13 +447,13 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_coverage_crash_dropped),
     };
     int failed = 0;
-    if (wanted(argc, argv, "fork"))
+    if (group_wanted(argc, argv, "fork"))
         failed += cmocka_run_group_tests_name("coverage-fork", fork_tests, make_tmpdir, remove_tmpdir);
-    if (wanted(argc, argv, "snapshot"))
+    if (group_wanted(argc, argv, "snapshot"))
         failed += cmocka_run_group_tests_name("coverage-snapshot", snapshot_tests, make_tmpdir, remove_tmpdir);
-    if (wanted(argc, argv, "none"))
+    if (group_wanted(argc, argv, "none"))
         failed += cmocka_run_group_tests_name("coverage-none", none_tests, make_tmpdir, remove_tmpdir);
-    if (wanted(argc, argv, "off"))
+    if (group_wanted(argc, argv, "off"))
         failed += cmocka_run_group_tests_name("coverage-off", off_tests, make_tmpdir, remove_tmpdir);
     return failed ? 1 : 0;
 }

@@ -7,65 +7,16 @@
  * outcome) and tests/fixtures/parallel, whose rendezvous tests pass only
  * when two of them run at the same time.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <ctype.h>
-#include <dirent.h>
+#include "api_fixture.h"
+
 #include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <tach.h>
-
-#ifndef TACH_TEST_FIXTURES
-#error "TACH_TEST_FIXTURES must be defined (the absolute path of tests/fixtures)"
-#endif
-
-#define BASIC_DIR TACH_TEST_FIXTURES "/basic"
 #define PARALLEL_DIR TACH_TEST_FIXTURES "/parallel"
-#define NODE(name) "test_basic.py::" name
 
 static tach_isolation g_isolation = TACH_ISOLATION_FORK;
 
-/* Processes whose parent is this process (workers not reaped). */
-static int count_our_children(void) {
-    pid_t self = getpid();
-    int count = 0;
-    DIR *proc = opendir("/proc");
-    if (!proc) return -1;
-    struct dirent *entry;
-    while ((entry = readdir(proc)) != NULL) {
-        if (!isdigit((unsigned char)entry->d_name[0])) continue;
-        char path[300], line[1024];
-        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        size_t n = fread(line, 1, sizeof line - 1, f);
-        fclose(f);
-        line[n] = '\0';
-        const char *close_paren = strrchr(line, ')');
-        char state;
-        int ppid;
-        if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2) continue;
-        if (ppid == self) count++;
-    }
-    closedir(proc);
-    return count;
-}
-
 static tach_engine *start_engine(const char *root, const char *const *args, size_t nargs, int coverage) {
-    tach_init_options opts = TACH_INIT_OPTIONS_INIT;
-    opts.project_root = root;
-    opts.isolation = g_isolation;
+    tach_init_options opts = fixture_options(root, g_isolation);
     opts.args = args;
     opts.nargs = nargs;
     opts.coverage = coverage;
@@ -201,7 +152,7 @@ static void test_queue_of_every_outcome(void **state) {
     }
     run_queue(engine, jobs, kTests * kRounds, 3);
     tach_shutdown(engine);
-    assert_int_equal(count_our_children(), 0);
+    assert_no_children();
 }
 
 /* The two halves of a rendezvous on two runners in two threads: they pass
@@ -250,7 +201,7 @@ static void test_rendezvous_runs_at_once(void **state) {
     tach_runner_close(b);
     tach_shutdown(engine);
     remove_rendezvous(dir);
-    assert_int_equal(count_our_children(), 0);
+    assert_no_children();
 }
 
 /* Closing a runner and opening another; results of a closed runner stay
@@ -278,7 +229,7 @@ static void test_close_and_reopen(void **state) {
     assert_int_equal(tach_result_outcome(own), TACH_OUTCOME_PASSED);
     tach_result_free(own);
     tach_shutdown(engine);
-    assert_int_equal(count_our_children(), 0);
+    assert_no_children();
 }
 
 /* A crash in one runner, while another runs a test, leaves the other's
@@ -334,7 +285,7 @@ static void test_crash_does_not_disturb_other_runner(void **state) {
     tach_result_free(r);
     for (int i = 0; i < 3; i++) tach_runner_close(jobs[i].runner);
     tach_shutdown(engine);
-    assert_int_equal(count_our_children(), 0);
+    assert_no_children();
 }
 
 /* Coverage: lines of tests run on runners accumulate into the engine. */
@@ -415,7 +366,7 @@ static void test_misuse(void **state) {
 
     /* The engine shut down under an open runner: refused, then closed. */
     tach_shutdown(engine);
-    assert_int_equal(count_our_children(), 0);
+    assert_no_children();
     assert_int_equal(tach_runner_run_test(runner, NODE("test_passes"), &r), TACH_EMISUSE);
     assert_null(r);
     assert_non_null(strstr(tach_runner_errmsg(runner), "shut down"));
