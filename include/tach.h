@@ -425,12 +425,17 @@ TACH_API int tach_collection_interrupts(const tach_engine *engine);
  * tach_init does).  *reused (may be NULL) tells which: 1 or 0; and
  * tach_recollect_reason why not.
  *
- * Returns TACH_OK, or TACH_EINVAL (NULL engine; NULL paths with npaths >
- * 0; a NULL entry), TACH_EMISUSE (a failed engine; a tach_runner of the
- * engine is still open: close them first), or what tach_init returns when
- * collecting fails (TACH_ECOLLECT for a path that does not exist, ...);
- * the engine is then in a failed state, as after a failed tach_init.
- * Not thread-safe with other calls on the engine. */
+ * Returns TACH_OK; or, leaving the engine as it was: TACH_EINVAL (NULL
+ * engine; NULL paths with npaths > 0; a NULL or empty entry),
+ * TACH_ENOTFOUND (a path, or a node id's file, that does not exist),
+ * TACH_EMISUSE (a failed engine; a tach_runner of the engine is still
+ * open: close them first); or what tach_init returns when collecting
+ * fails (TACH_EWORKER, TACH_ECOLLECT, ...), after which the engine is in a
+ * failed state, as after a failed tach_init.  Collection errors in test
+ * files are not failures (tach_collect_error_*).
+ *
+ * Thread safety: as tach_snapshot (one call on the engine at a time;
+ * tach_shutdown from another thread stops it with TACH_ESHUTDOWN). */
 TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_t npaths, int *reused);
 
 /* Why the last tach_recollect started a new worker instead of reusing the

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "common/utf8_repair.hpp"
@@ -192,6 +193,15 @@ int Engine::recollect(std::vector<std::string> paths, bool *reused) {
     *reused = false;
     recollect_reason_.clear();
     if (failed_) return fail(TACH_EMISUSE, "tach_recollect: the engine failed to initialise");
+    // A path pytest would refuse is refused here, before anything changes
+    // (pytest takes them from the project root; a node id's file counts).
+    for (const std::string &path : paths) {
+        const std::string file = path.substr(0, path.find("::"));
+        std::error_code ec;
+        if (!std::filesystem::exists(std::filesystem::path(options_.project_root) / file, ec))
+            return fail(TACH_ENOTFOUND, "tach_recollect: " + file + ": no such file or directory under " +
+                                            options_.project_root);
+    }
     collect_paths_ = std::move(paths);
     // As after tach_init: the next tach_snapshot settles the mode again.
     runner_.reset();
