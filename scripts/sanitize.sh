@@ -16,12 +16,13 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 # Only what the selected tests run (the worker is not rebuilt here).
 ninja -C build-asan src/libtach.so.0.1.0 src/cli/tach tests/unit/test_api tests/unit/test_faults \
-  tests/unit/test_protocol tests/hardening/fuzz_replay_protocol tests/hardening/fuzz_replay_options
+  tests/unit/test_protocol tests/unit/test_recollect tests/hardening/fuzz_replay_protocol tests/hardening/fuzz_replay_options
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 # (api-options is left out: it unsets TACH_WORKER to check the build's own
 # worker, which build-asan does not build.)
 tests=(protocol api-static api-fork api-snapshot api-contract
+       recollect-fork recollect-misuse
        faults-shutdown-thread-fork faults-shutdown-thread-snapshot faults-faults
        fuzz-replay-protocol fuzz-replay-options
        e2e-features-fork e2e-crash-fork e2e-crash-snapshot
