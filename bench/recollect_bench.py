@@ -316,12 +316,15 @@ class Suite:
 
     def edit(self):
         """Rewrite the edited file with one more test of a new name; return
-        that test's node id.  The content is new each time (name, size)."""
+        that test's node id.  Each edit is longer than the last, so that
+        bytecode cached for an earlier version (keyed by mtime in seconds
+        and size, by CPython and by pytest's assertion rewriter) never
+        matches it."""
         self.edits += 1
         name = "test_edited_%d" % self.edits
         with open(os.path.join(self.root, self.edit_file), "w") as f:
-            f.write(self.original + "\n\ndef %s():\n    assert %d + 1 == %d\n"
-                    % (name, self.edits, self.edits + 1))
+            f.write(self.original + "\n\ndef %s():\n    assert %d + 1 == %d  # %s\n"
+                    % (name, self.edits, self.edits + 1, "." * self.edits))
         return "%s::%s" % (self.edit_file, name)
 
 
@@ -422,6 +425,9 @@ def measure(lib, options, suite, repeat, verbose):
     memory = {}
     info = {}
     ran = {"one": 0, "all": 0}
+    # Warm-up, not timed: the first start writes the bytecode caches and
+    # pulls the worker and the libraries into the page cache.
+    Engine(lib, options, keep_base=False).shutdown()
     for r in range(repeat):
         first = r == 0
         suite.reset()
@@ -560,8 +566,9 @@ def main():
     if not os.access(worker, os.X_OK):
         print("error: no tach-worker at %s (TACH_WORKER)" % worker, file=sys.stderr)
         return 2
-    # No stale bytecode of an edited file within the same second.
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Bytecode caches (__pycache__, pytest's rewritten modules) are used as
+    # in a real project, unless PYTHONDONTWRITEBYTECODE is set (meson test
+    # sets it): then every collection compiles every test file.
     os.environ.pop("PYTEST_ADDOPTS", None)
     probe_python = args.python or "/usr/bin/python3"
 
@@ -575,7 +582,10 @@ def main():
         lib = load_library(lib_path)
         options = Options(lib, suite.root, suite.args, args.isolation, args.python, worker, shim)
         print("suite: %s at %s; edited file %s" % (description, suite.root, suite.edit_file))
-        print("library %s, worker %s" % (lib_path, worker), flush=True)
+        print("library %s, worker %s" % (lib_path, worker))
+        print("bytecode cache: %s" % ("off (PYTHONDONTWRITEBYTECODE is set): every collection compiles "
+                                      "every test file" if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                                      else "on (__pycache__ in the suite, as in a real project)"), flush=True)
 
         figures, memory, info, ran = measure(lib, options, suite, args.repeat, args.verbose)
 
