@@ -445,6 +445,15 @@ TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_
  * until the next tach_recollect. */
 TACH_API const char *tach_recollect_reason(const tach_engine *engine);
 
+/* pytest's python_files setting for this project (which files are test
+ * modules, e.g. "test_*.py", "*_test.py"): the number of patterns, and the
+ * index-th (NULL when out of range).  pytest matches a pattern without '/'
+ * against a file's name, one with '/' against its path.  0 / NULL for NULL
+ * or failed engines.  Owned by the engine; valid until tach_recollect or
+ * tach_shutdown. */
+TACH_API size_t tach_python_files_count(const tach_engine *engine);
+TACH_API const char *tach_python_files_pattern(const tach_engine *engine, size_t index);
+
 /* --- Running ------------------------------------------------------------- */
 
 /* Make the current state of the worker (tests collected, project imported)

@@ -469,6 +469,15 @@ public:
         return reused != 0;
     }
 
+    /* pytest's python_files patterns (tach_python_files_pattern). */
+    std::vector<std::string> python_files() const {
+        std::vector<std::string> patterns;
+        const std::size_t n = tach_python_files_count(ptr_.get());
+        for (std::size_t i = 0; i < n; ++i)
+            patterns.push_back(detail::to_string(tach_python_files_pattern(ptr_.get(), i)));
+        return patterns;
+    }
+
     std::string recollect_reason() const {
         return detail::to_string(tach_recollect_reason(ptr_.get()));
     }

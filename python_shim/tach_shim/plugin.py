@@ -77,7 +77,8 @@ class TachPlugin:
             option, "continue_on_collection_errors", False)
         self._bridge.collected([wire_id(item.nodeid) for item in items],
                                list(self._collect_errors), interrupts,
-                               pytest.__version__, self._deselected)
+                               pytest.__version__, self._deselected,
+                               [str(p) for p in session.config.getini("python_files")])
         self.reported = True
         self._bridge.serve(Runner(self, session, items, self._bridge.TRACEBACK_FD))
         return True

@@ -296,6 +296,16 @@ TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_
     });
 }
 
+TACH_API size_t tach_python_files_count(const tach_engine *engine) {
+    const tach::Engine *e = readable(engine);
+    return e ? e->python_files().size() : 0;
+}
+
+TACH_API const char *tach_python_files_pattern(const tach_engine *engine, size_t index) {
+    const tach::Engine *e = readable(engine);
+    return e && index < e->python_files().size() ? e->python_files()[index].c_str() : nullptr;
+}
+
 TACH_API const char *tach_recollect_reason(const tach_engine *engine) {
     const tach::Engine *e = readable(engine);
     return e ? e->recollect_reason().c_str() : "";

@@ -467,9 +467,13 @@ int tach_main(int argc, char **argv) {
             return run_doctor(args, init_options(args));
         if (args.watch) {
             tach::Engine kept(nullptr);
-            return watch::run_watch(args, [&](const watch::WatchRun &current) -> int {
+            return watch::run_watch(args, [&](const watch::WatchRun &current,
+                                              std::vector<std::string> *python_files) -> int {
                 try {
-                    return run(args, bazel, &kept, &current);
+                    const int code = run(args, bazel, &kept, &current);
+                    if (kept.capi())
+                        *python_files = kept.python_files();
+                    return code;
                 } catch (const std::exception &error) {
                     std::fflush(stdout);
                     std::fprintf(stderr, "INTERNALERROR> %s\n", error.what());

@@ -170,7 +170,7 @@ std::string encode(const Collected &m) {
     w.u32(m.status).str(m.message).str(m.python_version).str(m.pytest_version).strs(m.nodeids);
     w.u32(static_cast<std::uint32_t>(m.errors.size()));
     for (const auto &e : m.errors) w.str(e.nodeid).str(e.text);
-    w.u32(m.interrupts).u32(m.deselected).files(m.coverage);
+    w.u32(m.interrupts).u32(m.deselected).files(m.coverage).strs(m.python_files);
     return w.finish();
 }
 std::string encode(const Ack &m) {
@@ -324,6 +324,7 @@ std::optional<Collected> decode_collected(std::string_view p) {
     m.interrupts = r.u32();
     m.deselected = r.u32();
     m.coverage = r.files();
+    m.python_files = r.strs();
     return finish(r, std::move(m));
 }
 std::optional<Ack> decode_ack(std::string_view p) {

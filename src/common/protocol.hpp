@@ -102,6 +102,8 @@ struct Collected {
     std::uint32_t deselected = 0;  // items -k/-m/hooks deselected
     // Coverage on: the lines run while importing and collecting.
     std::vector<FileLines> coverage;
+    // pytest's python_files patterns (which files are test modules).
+    std::vector<std::string> python_files;
 };
 
 struct Ack {

@@ -178,6 +178,8 @@ void Engine::adopt_collection(protocol::Collected collected) {
     collect_errors_ = std::move(collected.errors);
     interrupts_ = collected.interrupts != 0;
     deselected_ = collected.deselected;
+    python_files_ = std::move(collected.python_files);
+    for (auto &pattern : python_files_) repair_utf8(pattern);
     index_.clear();
     for (std::size_t i = 0; i < nodeids_.size(); ++i) index_.emplace(nodeids_[i], i);
     {

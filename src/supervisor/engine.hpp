@@ -108,6 +108,7 @@ public:
     const std::vector<protocol::CollectError> &collect_errors() const { return collect_errors_; }
     bool collection_interrupts() const { return interrupts_; }
     std::size_t deselected() const { return deselected_; }
+    const std::vector<std::string> &python_files() const { return python_files_; }
 
 private:
     int start_worker(protocol::Collected *collected);
@@ -157,6 +158,7 @@ private:
     std::vector<protocol::CollectError> collect_errors_;
     bool interrupts_ = false;
     std::size_t deselected_ = 0;
+    std::vector<std::string> python_files_;
     coverage::CoverageData coverage_;
 };
 

@@ -11,15 +11,36 @@
 namespace tach::worker {
 namespace {
 
-// collected(nodeids, errors, interrupts, pytest_version, deselected)
-//   nodeids: list[str]; errors: list[tuple[str, str]]
+bool string_list(PyObject *list, std::vector<std::string> *out) {
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "expected a list of str");
+        return false;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        Py_ssize_t size = 0;
+        const char *text = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &size) : nullptr;
+        if (!text) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a list of str");
+            return false;
+        }
+        out->emplace_back(text, static_cast<std::size_t>(size));
+    }
+    return true;
+}
+
+// collected(nodeids, errors, interrupts, pytest_version, deselected,
+//           python_files)
+//   nodeids: list[str]; errors: list[tuple[str, str]]; python_files:
+//   list[str], pytest's test-module patterns
 PyObject *shim_collected(PyObject *, PyObject *args) {
     PyObject *nodeids = nullptr, *errors = nullptr;
     int interrupts = 0;
     const char *pytest_version = "";
     unsigned int deselected = 0;
-    if (!PyArg_ParseTuple(args, "O!O!ps|I", &PyList_Type, &nodeids, &PyList_Type, &errors,
-                          &interrupts, &pytest_version, &deselected))
+    PyObject *python_files = nullptr;
+    if (!PyArg_ParseTuple(args, "O!O!ps|IO", &PyList_Type, &nodeids, &PyList_Type, &errors,
+                          &interrupts, &pytest_version, &deselected, &python_files))
         return nullptr;
     protocol::Collected msg;
     msg.python_version = python_version_string();
@@ -36,6 +57,7 @@ PyObject *shim_collected(PyObject *, PyObject *args) {
         }
         msg.errors.push_back({utf8_of(PyTuple_GET_ITEM(item, 0)), utf8_of(PyTuple_GET_ITEM(item, 1))});
     }
+    if (python_files && !string_list(python_files, &msg.python_files)) return nullptr;
     // What ran while importing and collecting: the collection context.
     msg.coverage = coverage::recorded_lines();
     if (int err = write_all(context().socket_fd, protocol::encode(msg))) {
@@ -59,23 +81,6 @@ PyObject *shim_serve(PyObject *, PyObject *runner) {
     Py_RETURN_NONE;
 }
 
-bool string_list(PyObject *list, std::vector<std::string> *out) {
-    if (!PyList_Check(list)) {
-        PyErr_SetString(PyExc_TypeError, "expected a list of str");
-        return false;
-    }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
-        PyObject *item = PyList_GET_ITEM(list, i);
-        Py_ssize_t size = 0;
-        const char *text = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &size) : nullptr;
-        if (!text) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected a list of str");
-            return false;
-        }
-        out->emplace_back(text, static_cast<std::size_t>(size));
-    }
-    return true;
-}
 
 // coverage_start(sources, excludes, never): install the line tracer.
 PyObject *shim_coverage_start(PyObject *, PyObject *args) {
@@ -125,7 +130,8 @@ PyMethodDef kMethods[] = {
     {"park", shim_park, METH_NOARGS,
      "park(): at the start of collection; the paths to collect instead of pytest's own ([]: its own)."},
     {"collected", shim_collected, METH_VARARGS,
-     "collected(nodeids, errors, interrupts, pytest_version, deselected=0): report collection to the host."},
+     "collected(nodeids, errors, interrupts, pytest_version, deselected=0, python_files=None): "
+     "report collection to the host."},
     {"serve", shim_serve, METH_O,
      "serve(runner): run tests on the host's requests until shutdown."},
     {"coverage_start", shim_coverage_start, METH_VARARGS,

@@ -8,7 +8,8 @@
 3. A non-test module that only the tests import (mathlib.py) is edited:
    everything is re-run in the same worker, with the new mathlib (the
    outcomes change accordingly).
-4. A new test file: only it runs, in the same worker.
+4. A new test file: only it runs, in the same worker.  The same for a test
+   module by the suite's python_files (check_*.py, not pytest's default).
 5. conftest.py is edited: a new worker (it says why), which imports it again.
 6. pytest.ini is edited: a new worker (pytest's configuration changed).
 7. SIGINT while waiting: tach exits 0 and says it stopped.
@@ -104,7 +105,7 @@ def main():
     same_worker = "tach --watch: collected again in the same worker"
     try:
         first = out.until(WAITING)
-        check(any("3 passed" in l for l in first), "first run: 3 passed", first)
+        check(any("4 passed" in l for l in first), "first run: 4 passed", first)
         check(conftest_imports() == 1, "the first run imported conftest.py once", first)
 
         edit("test_math.py", "add(-1, 1) == 0", "add(-1, 1) == 1")
@@ -120,7 +121,7 @@ def main():
 
         # add() now adds one more: test_add and test_other_add fail, the
         # edited test_add_negative (expects 1) passes.  A stale mathlib
-        # would give 1 failed, 2 passed.
+        # would give 1 failed, 3 passed.
         edit("mathlib.py", "return a + b", "return a + b + 1")
         full = out.until(WAITING)
         check(any("changed: mathlib.py; re-running everything" in l for l in full),
@@ -128,8 +129,8 @@ def main():
         check(any(same_worker in l for l in full),
               "mathlib.py is imported by tests only: collected again in the same worker", full)
         check(conftest_imports() == 1, "conftest.py still imported once", full)
-        check(any("collected 3 items" in l for l in full), "the full re-run collected all 3 tests", full)
-        check(any("2 failed, 1 passed" in l for l in full), "the new mathlib.py is used: 2 failed, 1 passed", full)
+        check(any("collected 4 items" in l for l in full), "the full re-run collected all 4 tests", full)
+        check(any("2 failed, 2 passed" in l for l in full), "the new mathlib.py is used: 2 failed, 2 passed", full)
 
         with open(os.path.join(project, "test_new.py"), "w") as f:
             f.write("from mathlib import add\n\n\ndef test_new():\n    assert add(1, 1) == 3\n")
@@ -139,13 +140,24 @@ def main():
         check(any(same_worker in l for l in new), "the new file is collected in the same worker", new)
         check(any("1 passed" in l and "failed" not in l for l in new), "test_new passed", new)
 
+        # check_*.py is a test module by the suite's python_files.
+        edit("check_extra.py", '"extra".upper() == "EXTRA"', '"extra".upper() == "EXTRA!"')
+        extra = out.until(WAITING)
+        check(any("changed: check_extra.py; re-running 1 test file" in l for l in extra),
+              "a test module by python_files (check_*.py): only it is re-run", extra)
+        check(any(same_worker in l for l in extra), "check_extra.py collected in the same worker", extra)
+        check(any("1 failed" in l and "passed" not in l for l in extra), "its edit is seen: 1 failed", extra)
+        edit("check_extra.py", '"EXTRA!"', '"EXTRA"')
+        extra = out.until(WAITING)
+        check(any("1 passed" in l and "failed" not in l for l in extra), "edited back: 1 passed", extra)
+
         with open(os.path.join(project, "conftest.py"), "a") as f:
             f.write("\n# edited\n")
         fresh = out.until(WAITING)
         check(any("tach --watch: new worker: conftest.py changed since the worker started" in l for l in fresh),
               "conftest.py changed: a new worker, and why", fresh)
         check(conftest_imports() == 2, "the new worker imported conftest.py again", fresh)
-        check(any("2 failed, 2 passed" in l for l in fresh), "everything ran in the new worker", fresh)
+        check(any("2 failed, 3 passed" in l for l in fresh), "everything ran in the new worker", fresh)
 
         with open(os.path.join(project, "pytest.ini"), "a") as f:
             f.write("markers =\n    slow: a slow test\n")
@@ -153,7 +165,7 @@ def main():
         check(any("tach --watch: new worker: pytest's configuration changed" in l for l in ini),
               "pytest.ini changed: a new worker", ini)
         check(conftest_imports() == 3, "which imported conftest.py again", ini)
-        check(any("2 failed, 2 passed" in l for l in ini), "everything ran after the ini change", ini)
+        check(any("2 failed, 3 passed" in l for l in ini), "everything ran after the ini change", ini)
 
         time.sleep(0.2)
         proc.send_signal(signal.SIGINT)

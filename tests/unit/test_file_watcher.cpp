@@ -154,6 +154,13 @@ void test_classification(void **) {
     assert_true(is_test_file("x_test.py"));
     assert_false(is_test_file("/a/conftest.py"));
     assert_false(is_test_file("/a/testing.py"));
+    // The project's own python_files, as pytest matches them.
+    const std::vector<std::string> custom = {"check_*.py", "spec/*_spec.py"};
+    assert_true(is_test_file("/a/check_x.py", custom));
+    assert_false(is_test_file("/a/test_x.py", custom));
+    assert_true(is_test_file("/p/spec/x_spec.py", custom));
+    assert_false(is_test_file("/p/other/x_spec.py", custom));
+    assert_false(is_test_file("/a/check_x.txt", {"check_*"}));  // .py files only
     assert_true(relevant_file("/a/conftest.py"));
     assert_true(relevant_file("/a/tox.ini"));
     assert_true(relevant_file("/a/pyproject.toml"));
@@ -186,6 +193,12 @@ void test_plan(void **) {
     assert_true(plan.configuration);
     assert_true(plan_rerun({root + "/pyproject.toml"}, {}).configuration);
     assert_false(plan_rerun({root + "/pkg/test_a.py"}, {}).configuration);
+    // A test module by the project's python_files narrows the run too.
+    write(root + "/pkg/check_c.py", "");
+    assert_true(plan_rerun({root + "/pkg/check_c.py"}, {}).everything);
+    plan = plan_rerun({root + "/pkg/check_c.py"}, {}, {"check_*.py"});
+    assert_false(plan.everything);
+    assert_int_equal(plan.test_files.size(), 1);
     teardown_tree(root);
 }
 

@@ -304,6 +304,13 @@ static void test_recollect_misuse(void **state) {
     char *dir = make_project();
     tach_engine *e = start(dir, 1);
     assert_string_equal(tach_recollect_reason(e), "");
+    /* pytest's default python_files (the project's ini sets none). */
+    assert_int_equal(tach_python_files_count(e), 2);
+    assert_string_equal(tach_python_files_pattern(e, 0), "test_*.py");
+    assert_string_equal(tach_python_files_pattern(e, 1), "*_test.py");
+    assert_null(tach_python_files_pattern(e, 2));
+    assert_int_equal(tach_python_files_count(NULL), 0);
+    assert_null(tach_python_files_pattern(NULL, 0));
     assert_int_equal(tach_recollect(e, NULL, 1, NULL), TACH_EINVAL);
     assert_non_null(strstr(tach_errmsg(e), "paths is NULL"));
     const char *null_entry[] = {"test_a.py", NULL};
@@ -322,8 +329,19 @@ static void test_recollect_misuse(void **state) {
     assert_int_equal(tach_recollect(e, NULL, 0, NULL), TACH_OK);
     tach_shutdown(e);
 
+    /* The project's own python_files. */
+    write_file(dir, "pytest.ini", "[pytest]\npython_files = check_*.py test_a.py\n");
+    tach_init_options opts = fixture_options(dir, TACH_ISOLATION_FORK);
+    e = NULL;
+    assert_int_equal(tach_init(&e, &opts), TACH_OK);
+    assert_int_equal(tach_python_files_count(e), 2);
+    assert_string_equal(tach_python_files_pattern(e, 0), "check_*.py");
+    assert_string_equal(tach_python_files_pattern(e, 1), "test_a.py");
+    assert_int_equal(tach_test_count(e), 2); /* test_b.py is no test module now */
+    tach_shutdown(e);
+
     /* A failed engine. */
-    tach_init_options opts = fixture_options("/nonexistent/tach-project", TACH_ISOLATION_FORK);
+    opts = fixture_options("/nonexistent/tach-project", TACH_ISOLATION_FORK);
     opts.keep_collection_base = 1;
     tach_engine *failed = NULL;
     assert_int_not_equal(tach_init(&failed, &opts), TACH_OK);

@@ -1,5 +1,7 @@
 #include "file_watcher.hpp"
 
+#include <fnmatch.h>
+
 #include <dirent.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -74,10 +76,21 @@ bool relevant_file(const std::string &path) {
     return ends_with(name, ".py") || is_config_file(path);
 }
 
-bool is_test_file(const std::string &path) {
+bool is_test_file(const std::string &path, const std::vector<std::string> &python_files) {
+    static const std::vector<std::string> pytest_default = {"test_*.py", "*_test.py"};
     const std::string name = base_name(path);
     if (!ends_with(name, ".py")) return false;
-    return name.rfind("test_", 0) == 0 || ends_with(name, "_test.py");
+    // As pytest matches them: a pattern without '/' against the name, one
+    // with '/' against the path (a relative one anywhere in it).
+    for (const std::string &pattern : python_files.empty() ? pytest_default : python_files) {
+        if (pattern.find('/') == std::string::npos) {
+            if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+        } else {
+            const std::string anchored = pattern[0] == '/' ? pattern : "*/" + pattern;
+            if (fnmatch(anchored.c_str(), path.c_str(), 0) == 0) return true;
+        }
+    }
+    return false;
 }
 
 bool skipped_directory(const std::string &dir_path) {
@@ -220,12 +233,13 @@ std::set<std::string> FileWatcher::wait(double quiet_seconds, double give_up_sec
     }
 }
 
-RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths) {
+RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths,
+                     const std::vector<std::string> &python_files) {
     RerunPlan plan;
     for (const std::string &path : changed) plan.configuration = plan.configuration || is_config_file(path);
     if (plan.configuration) return plan;
     for (const std::string &path : changed) {
-        if (!is_test_file(path) || !exists(path)) return plan;  // everything
+        if (!is_test_file(path, python_files) || !exists(path)) return plan;  // everything
     }
     plan.everything = false;
     for (const std::string &path : changed) {

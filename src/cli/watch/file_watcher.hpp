@@ -18,8 +18,9 @@ bool relevant_file(const std::string &path);
 // pytest's configuration files (pytest.ini, pyproject.toml, setup.cfg,
 // tox.ini).
 bool is_config_file(const std::string &path);
-// pytest's default test-module pattern (python_files = test_*.py *_test.py).
-bool is_test_file(const std::string &path);
+// A test module by pytest's python_files patterns (empty: pytest's
+// default, test_*.py *_test.py); `path` is absolute.
+bool is_test_file(const std::string &path, const std::vector<std::string> &python_files = {});
 // Directories never watched: hidden ones (.git, .pytest_cache, .venv),
 // __pycache__, *.egg-info, and virtualenvs (their pyvenv.cfg).
 bool skipped_directory(const std::string &dir_path);
@@ -87,6 +88,7 @@ struct RerunPlan {
     bool configuration = false;
     std::vector<std::string> test_files;  // absolute; when !everything
 };
-RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths);
+RerunPlan plan_rerun(const std::set<std::string> &changed, const std::vector<std::string> &selected_paths,
+                     const std::vector<std::string> &python_files = {});
 
 }  // namespace tach_cli::watch

@@ -32,7 +32,8 @@ void say(const std::string &line) {
 
 }  // namespace
 
-int run_watch(const Arguments &args, const std::function<int(const WatchRun &)> &run_once) {
+int run_watch(const Arguments &args,
+              const std::function<int(const WatchRun &, std::vector<std::string> *python_files)> &run_once) {
     std::error_code ec;
     const std::string root = std::filesystem::current_path(ec).string();
     // The original selection: a changed test file outside it is not run.
@@ -51,8 +52,10 @@ int run_watch(const Arguments &args, const std::function<int(const WatchRun &)> 
     }
 
     WatchRun current;
+    std::vector<std::string> python_files;
     for (;;) {
-        const int code = run_once(current);
+        python_files.clear();
+        const int code = run_once(current, &python_files);
         if (interrupt_requested()) return code;
         install_interrupt_handler();
         say("\ntach --watch: waiting for changes under " + root + " (Ctrl-C to stop)");
@@ -66,7 +69,7 @@ int run_watch(const Arguments &args, const std::function<int(const WatchRun &)> 
                 return 0;
             }
             if (changed.empty()) continue;
-            plan = plan_rerun(changed, selected);
+            plan = plan_rerun(changed, selected, python_files);
             changed_text.clear();
             for (const std::string &path : changed)
                 changed_text += (changed_text.empty() ? "" : ", ") + relative_to(path, root);

@@ -24,8 +24,11 @@ struct WatchRun {
 // the current directory: only the changed test files when only test files
 // changed, everything otherwise.  The runner keeps its worker between runs
 // and collects again from its parked pre-collection state where that is
-// still current (docs/watch.md).  Returns 0 when Ctrl-C stops the wait, or
-// the exit code of a run that Ctrl-C interrupted.
-int run_watch(const Arguments &args, const std::function<int(const WatchRun &)> &run_once);
+// still current (docs/watch.md).  A run sets *python_files to the
+// project's test-module patterns (pytest's python_files; left empty when
+// the run could not collect: pytest's default is used).  Returns 0 when
+// Ctrl-C stops the wait, or the exit code of a run that Ctrl-C interrupted.
+int run_watch(const Arguments &args,
+              const std::function<int(const WatchRun &, std::vector<std::string> *python_files)> &run_once);
 
 }  // namespace tach_cli::watch
