@@ -52,6 +52,8 @@ void decode_all(std::string_view p) {
     roundtrip(p, decode_restored);
     roundtrip(p, decode_statements);
     roundtrip(p, decode_statement_lines);
+    roundtrip(p, decode_open_lane);
+    roundtrip(p, decode_recollect);
     if (auto r = decode_result(p)) {
         repair(r->stdout_text);
         repair(r->longrepr);

@@ -37,7 +37,9 @@ def main():
                                  u32(3) + u32(1) + u32(2) + u32(5) + u32(2) + u32(2) + u32(4)),
         "collected-coverage": frame(bytes([3]) + u32(0) + string("") + string("3.11") + string("7.2") +
                                     u32(1) + string("t.py::t") + u32(1) + string("bad.py") + string("E") +
-                                    u32(1) + u32(2) + u32(1) + string("/p/a.py") + u32(2) + u32(1) + u32(3)),
+                                    u32(1) + u32(2) + u32(1) + string("/p/a.py") + u32(2) + u32(1) + u32(3) +
+                                    u32(2) + string("test_*.py") + string("check_*.py")),
+        "recollect": frame(bytes([17]) + u32(2) + string("tests/test_a.py") + string("t.py::t[caf\u00e9]")),
     }
     for name, data in msgs.items():
         write("protocol", name, b"\x03" + data)

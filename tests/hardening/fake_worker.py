@@ -55,6 +55,7 @@ def collected(nodeids):
     body = bytes([3]) + u32(0) + string("") + string("3.11.fake") + string("7.fake")
     body += u32(len(nodeids)) + b"".join(string(n) for n in nodeids)
     body += u32(0) + u32(0) + u32(0) + u32(0)  # errors, interrupts, deselected, coverage
+    body += u32(0)  # python_files (none: pytest's default)
     return frame(body)
 
 

@@ -106,6 +106,7 @@ proto::Collected sample_collected(const std::string &long_text = kLong) {
     m.interrupts = 1;
     m.deselected = 0xdeadbeefu;
     m.coverage = {{"/tmp/p/pkg/__init__.py", {1, 2, 0xfffffffeu}}, {kUtf8, {}}, {"", {7}}};
+    m.python_files = {"test_*.py", "check_*.py", kUtf8};
     return m;
 }
 
@@ -329,6 +330,7 @@ void test_protocol_collected_round_trip(void **) {
     assert_int_equal(m->interrupts, 1);
     assert_int_equal(m->deselected, 0xdeadbeefu);
     check_files(m->coverage, want.coverage);
+    check_strings(m->python_files, want.python_files);
 }
 
 void test_protocol_collected_round_trip_empty(void **) {
