@@ -128,4 +128,16 @@ static inline int group_wanted(int argc, char **argv, const char *group) {
     return argc < 2 || strcmp(argv[1], group) == 0;
 }
 
+/* Group setup for snapshot-mode groups: skips them where the kernel or the
+ * machine does not allow snapshot isolation (and says why). */
+static inline int skip_without_snapshot(void **state) {
+    (void)state;
+    tach_capabilities caps = TACH_CAPABILITIES_INIT;
+    if (tach_probe_capabilities(&caps) != TACH_OK || !caps.snapshot_supported) {
+        printf("snapshot isolation unavailable here: %s\n", caps.reason);
+        skip();
+    }
+    return 0;
+}
+
 #endif

@@ -384,16 +384,6 @@ static void test_misuse(void **state) {
     tach_shutdown(engine);
 }
 
-static int skip_without_snapshot(void **state) {
-    (void)state;
-    tach_capabilities caps = TACH_CAPABILITIES_INIT;
-    if (tach_probe_capabilities(&caps) != TACH_OK || !caps.snapshot_supported) {
-        printf("snapshot isolation unavailable here: %s\n", caps.reason);
-        skip();
-    }
-    return 0;
-}
-
 int main(int argc, char **argv) {
     const char *group = argc > 1 ? argv[1] : "fork";
     const struct CMUnitTest modes[] = {
