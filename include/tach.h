@@ -435,7 +435,9 @@ TACH_API int tach_collection_interrupts(const tach_engine *engine);
  * files are not failures (tach_collect_error_*).
  *
  * Thread safety: as tach_snapshot (one call on the engine at a time;
- * tach_shutdown from another thread stops it with TACH_ESHUTDOWN). */
+ * tach_shutdown from another thread stops it with TACH_ESHUTDOWN); no
+ * tach_runner_open may run meanwhile (a runner needs tach_snapshot after
+ * it anyway). */
 TACH_API int tach_recollect(tach_engine *engine, const char *const *paths, size_t npaths, int *reused);
 
 /* Why the last tach_recollect started a new worker instead of reusing the

@@ -195,6 +195,10 @@ int Engine::recollect(std::vector<std::string> paths, bool *reused) {
     *reused = false;
     recollect_reason_.clear();
     if (failed_) return fail(TACH_EMISUSE, "tach_recollect: the engine failed to initialise");
+    // Lanes are the old zygote's children (the API refuses open runners;
+    // this also covers one opened meanwhile from another thread).
+    if (!live_lanes_.empty())
+        return fail(TACH_EMISUSE, "tach_recollect: a tach_runner of this engine is still open; close it first");
     // A path pytest would refuse is refused here, before anything changes
     // (pytest takes them from the project root; a node id's file counts).
     for (const std::string &path : paths) {
