@@ -23,11 +23,13 @@ _stamps = {}
 
 
 def _stamp(path):
+    # ctime too: a copy that keeps the old mtime (cp -p, rsync -t) still
+    # changes it.
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def _conftest_candidates(config):

@@ -188,7 +188,11 @@ static void test_recollect_stale_state_starts_new_worker(void **state) {
     (void)state;
     char *dir = make_project();
     tach_engine *e = start(dir, 1);
+    /* Changed in place, with its mtime (aged, as make_project left it),
+     * size and inode as they were, as cp -p or rsync -t leave a file: seen
+     * all the same (its ctime moved). */
     write_file(dir, "helper.py", "FACTOR = 2\n");
+    age_file(dir, "helper.py");
     settle();
     const char *only_a[] = {"test_a.py"};
     recollect_ok(e, only_a, 1, 0);
