@@ -113,8 +113,11 @@ tach options:
                         pytest's ini files (pytest.ini, pyproject.toml,
                         setup.cfg, tox.ini) under the current directory, then
                         run again: only the changed test files when only
-                        test files (test_*.py, *_test.py) changed, else
-                        everything.  Ctrl-C while waiting exits 0
+                        test files (by pytest's python_files) changed, else
+                        everything; collected again in the same worker,
+                        from its state before collection, unless a file
+                        that state loaded (a conftest, what it imports) or
+                        an ini file changed.  Ctrl-C while waiting exits 0
                         (docs/watch.md)
   --pdb                 on a failure or error, pytest's post-mortem pdb at
                         this terminal (relayed from the worker); breakpoint()
