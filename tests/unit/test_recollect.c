@@ -229,6 +229,35 @@ static void test_recollect_stale_state_starts_new_worker(void **state) {
     remove_project(dir);
 }
 
+/* Many re-collections in a row: every one reuses the parked state, and
+ * nothing accumulates — the host's descriptors and children (the one base,
+ * still the same process) stay as they were. */
+static void test_recollect_many_times(void **state) {
+    (void)state;
+    char *dir = make_project();
+    tach_engine *e = start(dir, 1);
+    int fds_before = -1;
+    char children_before[2048] = "", children_now[2048] = "";
+    for (int i = 0; i < 60; i++) {
+        const char *path[] = {i % 2 ? "test_a.py" : "test_b.py"};
+        recollect_ok(e, path, 1, 1);
+        assert_int_equal(tach_snapshot(e), TACH_OK);
+        const char *nodeid = i % 2 ? "test_a.py::test_one" : "test_b.py::test_b";
+        assert_int_equal(outcome_of(e, nodeid), TACH_OUTCOME_PASSED);
+        if (i == 5) {
+            fds_before = count_fds();
+            assert_int_equal(count_our_children(children_before, sizeof children_before), 1);
+        }
+    }
+    assert_int_equal(count_fds(), fds_before);
+    assert_int_equal(count_our_children(children_now, sizeof children_now), 1);
+    assert_string_equal(children_now, children_before);
+    assert_int_equal(conftest_imports(dir), 1);
+    tach_shutdown(e);
+    assert_no_children();
+    remove_project(dir);
+}
+
 /* Without keep_collection_base every recollection is a new worker. */
 static void test_recollect_without_base(void **state) {
     (void)state;
@@ -362,6 +391,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_recollect_stale_state_starts_new_worker),
         cmocka_unit_test(test_recollect_without_base),
         cmocka_unit_test(test_runner_after_recollect),
+        cmocka_unit_test(test_recollect_many_times),
     };
     const struct CMUnitTest none_mode[] = {
         cmocka_unit_test(test_recollect_reuses_parked_state),
