@@ -201,7 +201,9 @@ int Engine::recollect(std::vector<std::string> paths, bool *reused) {
         return fail(TACH_EMISUSE, "tach_recollect: a tach_runner of this engine is still open; close it first");
     // A path pytest would refuse is refused here, before anything changes
     // (pytest takes them from the project root; a node id's file counts).
-    for (const std::string &path : paths) {
+    // With --pyargs they may be module names: pytest judges those.
+    const bool pyargs = std::find(options_.args.begin(), options_.args.end(), "--pyargs") != options_.args.end();
+    for (const std::string &path : pyargs ? std::vector<std::string>() : paths) {
         const std::string file = path.substr(0, path.find("::"));
         std::error_code ec;
         if (!std::filesystem::exists(std::filesystem::path(options_.project_root) / file, ec))

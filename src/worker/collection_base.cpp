@@ -85,8 +85,11 @@ std::vector<std::string> park_before_collection() {
             got = waitpid(pid, &status, 0);
         } while (got < 0 && errno == EINTR);
         Py_END_ALLOW_THREADS
-        if (got < 0) end_like(W_EXITCODE(1, 0));
-        std::optional<protocol::Recollect> next = WIFEXITED(status) && WEXITSTATUS(status) == 0
+        // ECHILD: the project set SIGCHLD to SIG_IGN, so the kernel reaped
+        // the zygote; its request, if it left one, still tells.
+        const bool unknown = got < 0;
+        if (unknown) status = W_EXITCODE(1, 0);
+        std::optional<protocol::Recollect> next = unknown || (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                                                       ? take_request(request.get())
                                                       : std::nullopt;
         if (!next) end_like(status);

@@ -258,6 +258,24 @@ static void test_recollect_many_times(void **state) {
     remove_project(dir);
 }
 
+/* A project that ignores SIGCHLD (the kernel reaps children, waitpid
+ * fails): the base still tells a re-collection from the zygote's end. */
+static void test_recollect_with_sigchld_ignored(void **state) {
+    (void)state;
+    char *dir = make_project();
+    append_file(dir, "conftest.py", "import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\n");
+    age_file(dir, "conftest.py");
+    tach_engine *e = start(dir, 1);
+    const char *only_b[] = {"test_b.py"};
+    for (int i = 0; i < 3; i++) recollect_ok(e, only_b, 1, 1);
+    assert_int_equal(tach_snapshot(e), TACH_OK);
+    assert_int_equal(outcome_of(e, "test_b.py::test_b"), TACH_OUTCOME_PASSED);
+    assert_int_equal(conftest_imports(dir), 1);
+    tach_shutdown(e);
+    assert_no_children();
+    remove_project(dir);
+}
+
 /* Without keep_collection_base every recollection is a new worker. */
 static void test_recollect_without_base(void **state) {
     (void)state;
@@ -392,6 +410,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_recollect_without_base),
         cmocka_unit_test(test_runner_after_recollect),
         cmocka_unit_test(test_recollect_many_times),
+        cmocka_unit_test(test_recollect_with_sigchld_ignored),
     };
     const struct CMUnitTest none_mode[] = {
         cmocka_unit_test(test_recollect_reuses_parked_state),
