@@ -47,6 +47,18 @@ std::string seconds_text(double seconds) {
     return buf;
 }
 
+// A test whose worker (or lane) broke the protocol or hung past its
+// timeout and was replaced: the result says so.
+void replaced_after(TestRun &run, double start, bool timed_out, std::string message, std::string stderr_text) {
+    run.result.duration = monotonic_seconds() - start;
+    run.result.outcome = timed_out ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
+    run.result.message = std::move(message);
+    run.result.longrepr = run.result.message;
+    run.result.stderr_text = std::move(stderr_text);
+    run.restore.replaced = true;
+    run.restore.replace_reason = run.result.message;
+}
+
 std::string with_output(std::string message, const std::string &stderr_text) {
     if (!stderr_text.empty()) message += "\nworker stderr:\n" + stderr_text;
     return message;
@@ -153,6 +165,7 @@ int Engine::accept_collection(const std::string &payload, protocol::Collected *c
         repair_utf8(e.nodeid);
         repair_utf8(e.text);
     }
+    for (auto &pattern : got->python_files) repair_utf8(pattern);
     repair_utf8(got->python_version);
     repair_utf8(got->pytest_version);
     *collected = std::move(*got);
@@ -179,7 +192,6 @@ void Engine::adopt_collection(protocol::Collected collected) {
     interrupts_ = collected.interrupts != 0;
     deselected_ = collected.deselected;
     python_files_ = std::move(collected.python_files);
-    for (auto &pattern : python_files_) repair_utf8(pattern);
     index_.clear();
     for (std::size_t i = 0; i < nodeids_.size(); ++i) index_.emplace(nodeids_[i], i);
     {
@@ -662,34 +674,26 @@ TestRun Engine::run_once(Lane *lane, const std::string &nodeid, int *status) {
     }
     // Protocol violation or a worker that hangs: replace the whole worker
     // (a lane: only that lane).
+    const bool timed_out = stage != Stage::Running;
     if (lane) {
         std::string stderr_text = proc.take_stderr();
         lane->process.reset();
-        run.result.duration = monotonic_seconds() - start;
-        run.result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
-        run.result.message = stage != Stage::Running ? "timeout; the lane did not recover and was replaced"
-                                                     : "the lane broke the protocol and was replaced";
-        run.result.longrepr = run.result.message;
-        run.result.stderr_text = stderr_text;
-        run.restore.replaced = true;
-        run.restore.replace_reason = run.result.message;
+        replaced_after(run, start, timed_out,
+                       timed_out ? "timeout; the lane did not recover and was replaced"
+                                 : "the lane broke the protocol and was replaced",
+                       std::move(stderr_text));
         return run;
     }
     std::string stderr_text = worker_->take_stderr();
     worker_->kill_and_reap();
     worker_.reset();
     runner_.reset();
-    run.result.duration = monotonic_seconds() - start;
-    run.result.outcome = stage != Stage::Running ? protocol::Outcome::Timeout : protocol::Outcome::Crashed;
-    run.result.message = test_pid <= 0 && stage != Stage::Running
-                             ? "the worker did not start the test within " +
-                                   seconds_text(options_.timeout_seconds) + " and was replaced"
-                         : stage != Stage::Running ? "timeout; the worker did not recover and was replaced"
-                                                   : "the worker broke the protocol and was replaced";
-    run.result.longrepr = run.result.message;
-    run.result.stderr_text = stderr_text;
-    run.restore.replaced = true;
-    run.restore.replace_reason = run.result.message;
+    replaced_after(run, start, timed_out,
+                   test_pid <= 0 && timed_out ? "the worker did not start the test within " +
+                                                    seconds_text(options_.timeout_seconds) + " and was replaced"
+                   : timed_out                ? "timeout; the worker did not recover and was replaced"
+                                              : "the worker broke the protocol and was replaced",
+                   std::move(stderr_text));
     return run;
 }
 

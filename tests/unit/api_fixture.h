@@ -128,6 +128,17 @@ static inline int group_wanted(int argc, char **argv, const char *group) {
     return argc < 2 || strcmp(argv[1], group) == 0;
 }
 
+/* Writes (mode "w") or appends ("a") `text` to dir/name, for the projects
+ * tests make on the fly.  0, or -1 when it could not. */
+static inline int fixture_write(const char *dir, const char *name, const char *text, const char *mode) {
+    char path[PATH_MAX + 256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, mode);
+    if (!f) return -1;
+    int ok = fputs(text, f) >= 0;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
 /* Group setup for snapshot-mode groups: skips them where the kernel or the
  * machine does not allow snapshot isolation (and says why). */
 static inline int skip_without_snapshot(void **state) {

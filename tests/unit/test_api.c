@@ -355,22 +355,14 @@ static void test_api_null_result(void **state) {
 
 static char g_tmp[PATH_MAX]; /* mkdtemp directory of the group */
 
-static int write_file(const char *dir, const char *name, const char *text) {
-    char path[PATH_MAX + 256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    int ok = fputs(text, f) >= 0;
-    return (fclose(f) == 0 && ok) ? 0 : -1;
-}
 
 static int make_project(const char *name, const char *const *files) {
     char dir[PATH_MAX + 64];
     snprintf(dir, sizeof dir, "%s/%s", g_tmp, name);
     if (mkdir(dir, 0700) != 0) return -1;
-    if (write_file(dir, "pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n") != 0) return -1;
+    if (fixture_write(dir, "pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n", "w") != 0) return -1;
     for (size_t i = 0; files[i]; i += 2)
-        if (write_file(dir, files[i], files[i + 1]) != 0) return -1;
+        if (fixture_write(dir, files[i], files[i + 1], "w") != 0) return -1;
     return 0;
 }
 
@@ -403,7 +395,7 @@ static int setup_tmp_projects(void **state) {
     /* A shim directory whose tach_shim package is empty. */
     if (make_project("empty_shim", empty_shim) != 0) return -1;
     if (mkdir(tmp_path("empty_shim/tach_shim"), 0700) != 0) return -1;
-    if (write_file(g_tmp, "not_a_directory", "plain file\n") != 0) return -1;
+    if (fixture_write(g_tmp, "not_a_directory", "plain file\n", "w") != 0) return -1;
     /* A virtualenv of another Python version: pyvenv.cfg says 3.99. */
     static const char *const other_venv[] = {"pyvenv.cfg", "home = /usr/bin\nversion = 3.99.1\n", NULL};
     if (make_project("other_venv", other_venv) != 0) return -1;

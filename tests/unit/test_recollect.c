@@ -20,21 +20,11 @@ static tach_isolation g_isolation = TACH_ISOLATION_FORK;
 /* ---- a project on disk --------------------------------------------------- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f) fail_msg("cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    if (fixture_write(dir, name, text, "w") != 0) fail_msg("cannot write %s/%s", dir, name);
 }
 
 static void append_file(const char *dir, const char *name, const char *text) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "a");
-    if (!f) fail_msg("cannot append to %s", path);
-    fputs(text, f);
-    fclose(f);
+    if (fixture_write(dir, name, text, "a") != 0) fail_msg("cannot append to %s/%s", dir, name);
 }
 
 /* Lines in imports.log: how often conftest.py was imported. */
