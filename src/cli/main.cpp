@@ -89,12 +89,6 @@ tach::Engine start_engine(const Arguments &args, const CoveragePlan &plan, bool 
     return tach::Engine(handle);
 }
 
-void watch_note(const std::string &line) {
-    std::fflush(stdout);
-    std::printf("tach --watch: %s\n", line.c_str());
-    std::fflush(stdout);
-}
-
 // Sets `engine` up for this run.  Watch mode keeps the engine between runs
 // and collects again in its worker, from the state parked before
 // collection (docs/watch.md); otherwise, or when that fails, a new engine
@@ -103,18 +97,19 @@ void open_engine(const Arguments &args, const CoveragePlan &plan, tach::Engine &
                  const watch::WatchRun *rerun) {
     if (rerun && !rerun->first) {
         if (rerun->new_worker) {
-            watch_note("new worker: pytest's configuration changed");
+            watch::say("tach --watch: new worker: pytest's configuration changed");
         } else if (!engine.capi()) {
-            watch_note("new worker (the last run had none), for everything");
+            watch::say("tach --watch: new worker (the last run had none), for everything");
         } else {
             try {
                 if (engine.recollect(rerun->test_files))
-                    watch_note("collected again in the same worker (interpreter, pytest and conftest files kept)");
+                    watch::say("tach --watch: collected again in the same worker "
+                               "(interpreter, pytest and conftest files kept)");
                 else
-                    watch_note("new worker: " + engine.recollect_reason());
+                    watch::say("tach --watch: new worker: " + engine.recollect_reason());
                 return;
             } catch (const tach::Error &error) {
-                watch_note(std::string("collecting again failed (") + error.what() +
+                watch::say(std::string("tach --watch: collecting again failed (") + error.what() +
                            "); new worker, for everything");
             }
         }

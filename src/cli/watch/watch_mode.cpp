@@ -24,13 +24,13 @@ std::string relative_to(const std::string &path, const std::string &root) {
     return text.rfind("..", 0) == 0 ? path : text;
 }
 
+}  // namespace
+
 void say(const std::string &line) {
     std::fflush(stdout);
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
 }
-
-}  // namespace
 
 int run_watch(const Arguments &args,
               const std::function<int(const WatchRun &, std::vector<std::string> *python_files)> &run_once) {

@@ -20,6 +20,9 @@ struct WatchRun {
     bool new_worker = false;
 };
 
+// Prints one line of watch mode's own (after anything the runs buffered).
+void say(const std::string &line);
+
 // Runs `run_once` for the arguments, and again after every change under
 // the current directory: only the changed test files when only test files
 // changed, everything otherwise.  The runner keeps its worker between runs
