@@ -374,6 +374,19 @@ def run_all(engine, suite, nodeids, label):
     return len(nodeids)
 
 
+def recollect_step(engine, suite, figures, key, label, one_file, want_reused):
+    """One timed re-collection: edits the suite, calls tach_recollect (the
+    edited file, or everything) and tach_snapshot, records both under `key`,
+    checks `reused` and what was collected; returns the node ids."""
+    edited = suite.edit()
+    rec_ms, reused = timed(lambda: engine.recollect([suite.edit_file] if one_file else []))
+    check(reused == want_reused, "%s: tach_recollect said reused=%d, expected %d (%s)"
+          % (label, reused, want_reused, engine.reason() or "no reason given"))
+    snap_ms, _ = timed(engine.snapshot)
+    figures.add(key, rec_ms, snap_ms)
+    return expect_collection(engine, suite, edited, one_file, label)
+
+
 def expect_collection(engine, suite, edited, only_file, label):
     ids = engine.nodeids()
     errors = engine.collect_errors()
@@ -442,13 +455,7 @@ def measure(lib, options, suite, repeat, verbose):
                 info["isolation"] = "%s (%s)" % (warm.isolation(), warm.isolation_reason())
                 info["versions"] = warm.versions()
 
-            edited = suite.edit()
-            rec_ms, reused = timed(lambda: warm.recollect([suite.edit_file]))
-            check(reused == 1, "b) one file: tach_recollect did not reuse the parked state: %s"
-                  % (warm.reason() or "(no reason given)"))
-            snap_ms, _ = timed(warm.snapshot)
-            figures.add("one_reused", rec_ms, snap_ms)
-            ids = expect_collection(warm, suite, edited, True, "b) one file, reused")
+            ids = recollect_step(warm, suite, figures, "one_reused", "b) one file, reused", True, 1)
             if first:
                 ran["one"] = run_all(warm, suite, ids, "b) one file, reused")
                 base, zygote = base_and_zygote()
@@ -456,13 +463,7 @@ def measure(lib, options, suite, repeat, verbose):
                     memory["base"] = (base, memory_of(base))
                     memory["zygote"] = (zygote, memory_of(zygote))
 
-            edited = suite.edit()
-            rec_ms, reused = timed(lambda: warm.recollect([]))
-            check(reused == 1, "d) everything: tach_recollect did not reuse the parked state: %s"
-                  % (warm.reason() or "(no reason given)"))
-            snap_ms, _ = timed(warm.snapshot)
-            figures.add("all_reused", rec_ms, snap_ms)
-            ids = expect_collection(warm, suite, edited, False, "d) everything, reused")
+            ids = recollect_step(warm, suite, figures, "all_reused", "d) everything, reused", False, 1)
             if first:
                 ran["all"] = run_all(warm, suite, ids, "d) everything, reused")
         finally:
@@ -474,23 +475,11 @@ def measure(lib, options, suite, repeat, verbose):
         try:
             snap_ms, _ = timed(cold.snapshot)
             figures.add("cold_nobase", init_ms, snap_ms)
-            edited = suite.edit()
-            rec_ms, reused = timed(lambda: cold.recollect([suite.edit_file]))
-            check(reused == 0, "c) without keep_collection_base tach_recollect said reused=%d" % reused)
+            ids = recollect_step(cold, suite, figures, "one_new", "c) one file, new worker", True, 0)
             if first:
                 info["new_reason"] = cold.reason()
-            snap_ms, _ = timed(cold.snapshot)
-            figures.add("one_new", rec_ms, snap_ms)
-            ids = expect_collection(cold, suite, edited, True, "c) one file, new worker")
-            if first:
                 run_all(cold, suite, ids, "c) one file, new worker")
-
-            edited = suite.edit()
-            rec_ms, reused = timed(lambda: cold.recollect([]))
-            check(reused == 0, "d) without keep_collection_base tach_recollect said reused=%d" % reused)
-            snap_ms, _ = timed(cold.snapshot)
-            figures.add("all_new", rec_ms, snap_ms)
-            expect_collection(cold, suite, edited, False, "d) everything, new worker")
+            recollect_step(cold, suite, figures, "all_new", "d) everything, new worker", False, 0)
         finally:
             cold.shutdown()
         if verbose or repeat > 1:
