@@ -16,8 +16,7 @@ cxx=${CXX_FUZZ:-clang++-14}
 out="$root/build-fuzz"
 mkdir -p "$out/findings"
 if ! command -v "$cxx" >/dev/null; then
-  echo "fuzz: $cxx not found (apt-get install clang-14 libclang-rt-14-dev); skipped" >&2
-  exit 77
+  exec "$root/scripts/skip_missing_package.sh" clang-14 "fuzz: $cxx not found"
 fi
 [ -f "$root/build/src/tach_paths.h" ] || { echo "fuzz: run scripts/setup.sh first (needs build/src/tach_paths.h)" >&2; exit 1; }
 

@@ -23,7 +23,7 @@ optional=(
   zip  # Bazel zips a test's undeclared outputs with it
   rustc  # examples/api/rust_api.rs
 )
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+source scripts/lib/apt.sh
 missing=()
 for p in "${packages[@]}"; do
   installed "$p" || missing+=("$p")
@@ -37,7 +37,7 @@ if ((${#missing[@]} + ${#missing_optional[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   for p in "${missing_optional[@]}"; do
-    if apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    if available "$p"; then
       missing+=("$p")
     else
       echo "tach setup: $p is not available here; the tests that need it will skip"
@@ -48,6 +48,14 @@ if ((${#missing[@]} + ${#missing_optional[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 fi
+# A skip must mean "the archive has no such package", never "set-up missed
+# it": every optional package the archive offers is installed by now.
+for p in "${optional[@]}"; do
+  if ! installed "$p" && available "$p"; then
+    echo "tach setup: $p is available from apt but was not installed" >&2
+    exit 1
+  fi
+done
 
 if [ ! -f build/build.ninja ]; then
   meson setup build -Dpython=/usr/bin/python3

@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import missing_package  # noqa: E402
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -28,8 +31,7 @@ def main():
         cmd[0] = os.path.abspath(cmd[0])  # before --cwd applies
     valgrind = shutil.which("valgrind")
     if not valgrind:
-        print("valgrind not installed: skipped")
-        return 77
+        return missing_package.skip_status("valgrind", "valgrind is not installed")
     log = tempfile.NamedTemporaryFile(prefix="valgrind-", suffix=".log", delete=False).name
     full = [valgrind, "--tool=memcheck", "--leak-check=full", "--show-leak-kinds=definite",
             "--errors-for-leak-kinds=definite", "--error-exitcode=99", "--trace-children=no",

@@ -37,6 +37,7 @@ import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from checks import check, finish, junit_cases, run  # noqa: E402
+import missing_package  # noqa: E402
 
 
 def junit_failed(path):
@@ -67,9 +68,7 @@ def main(argv=None):
     parser.add_argument("--bazel", default=shutil.which("bazel"))
     opts = parser.parse_args(argv)
     if not opts.bazel:
-        print("SKIP: bazel is not installed (Debian: apt-get install bazel-bootstrap "
-              "bazel-platforms bazel-rules-java; scripts/setup.sh does)")
-        return 77
+        return missing_package.skip_status("bazel-bootstrap", "bazel is not installed")
     tach = os.path.abspath(opts.tach)
     src = os.path.abspath(opts.source_root)
 

@@ -7,8 +7,7 @@
 set -eu
 test_program=$1
 if ! command -v lcov >/dev/null 2>&1; then
-    echo "lcov not installed: skipped"
-    exit 77
+    exec bash "$(dirname "$0")/../../scripts/skip_missing_package.sh" lcov "lcov is not installed"
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -29,6 +29,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import missing_package  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "..", "fixtures", "coverage")
 ISOLATIONS = {"auto": 0, "fork": 1, "none": 2, "snapshot": 3}
@@ -177,8 +180,7 @@ def main():
     try:
         import coverage  # noqa: F401
     except ImportError:
-        print("coverage.py is not installed (apt-get install python3-coverage): skipped")
-        return 77
+        return missing_package.skip_status("python3-coverage", "coverage.py is not installed")
     lib = load(sys.argv[1])
     problems = []
     with tempfile.TemporaryDirectory(prefix="tach-cov-") as tmp:
